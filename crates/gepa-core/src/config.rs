@@ -1,0 +1,227 @@
+//! Run configuration: every engine option, with the playground's defaults.
+
+use serde::{Deserialize, Serialize};
+
+use crate::frontier::FrontierType;
+use crate::select::Selection;
+
+/// Which components a proposal rewrites.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComponentSelection {
+    /// One component per proposal, cycling per candidate in the seed's order.
+    #[default]
+    RoundRobin,
+    /// Every component, each with its own reflection call.
+    All,
+}
+
+/// When a child beats its parent on their shared minibatch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Acceptance {
+    /// Child's sum strictly greater than the parent's (the reference default).
+    #[default]
+    Strict,
+    /// Child's sum at least the parent's.
+    ImprovementOrEqual,
+}
+
+impl Acceptance {
+    /// Whether `after` (child sum) is accepted against `before` (parent sum).
+    #[must_use]
+    pub fn accepts(self, before: f64, after: f64) -> bool {
+        match self {
+            Acceptance::Strict => after > before,
+            Acceptance::ImprovementOrEqual => after >= before,
+        }
+    }
+}
+
+/// Which accepted proposals of one iteration enter the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ProposalSelection {
+    /// Every accepted proposal, in task order.
+    #[default]
+    All,
+    /// Only the accepted proposal with the largest margin (first on ties).
+    Best,
+    /// The `k` accepted proposals with the largest margins.
+    TopK {
+        /// How many.
+        k: usize,
+    },
+}
+
+/// Merge (system-aware crossover) settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergeConfig {
+    /// Cap on accepted merges.
+    pub max_merges: usize,
+    /// Validation examples the merged child is first compared on.
+    pub subsample_size: usize,
+    /// Minimum commonly scored validation examples for a pair.
+    pub val_overlap_floor: usize,
+}
+
+impl Default for MergeConfig {
+    fn default() -> Self {
+        MergeConfig { max_merges: 5, subsample_size: 5, val_overlap_floor: 5 }
+    }
+}
+
+/// How the rollout budget is enforced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BudgetMode {
+    /// Never exceed the budget: each iteration is planned against what remains (worst case:
+    /// every proposal admitted and evaluated on the whole validation set). When a full iteration
+    /// does not fit, fewer parallel proposals are made, then a smaller final minibatch; when
+    /// not even a one-example minibatch plus a validation pass fits, the run stops.
+    #[default]
+    Strict,
+    /// The reference behaviour: the budget is checked only between iterations, so the last
+    /// iteration may overshoot (by at most [`RunConfig::max_overshoot`]).
+    Reference,
+}
+
+/// Stop conditions; the run stops when any fires. At least one must be set.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct StopConditions {
+    /// Rollout budget (one rollout = one candidate evaluated on one example).
+    pub max_rollouts: Option<u64>,
+    /// Stop after this many consecutive iterations without a better best mean.
+    pub no_improvement_iterations: Option<u32>,
+    /// Stop once the best mean validation score reaches this.
+    pub score_threshold: Option<f64>,
+    /// Stop once the pool holds this many candidates.
+    pub max_candidates: Option<usize>,
+    /// Stop after this many iterations.
+    pub max_iterations: Option<u64>,
+    /// Stop after this much active (unpaused) time, in milliseconds.
+    pub time_limit_ms: Option<u64>,
+    /// Stop once the reflection model has cost this much (USD; needs reported costs).
+    pub max_reflection_cost_usd: Option<f64>,
+}
+
+impl StopConditions {
+    fn any(&self) -> bool {
+        self.max_rollouts.is_some()
+            || self.no_improvement_iterations.is_some()
+            || self.score_threshold.is_some()
+            || self.max_candidates.is_some()
+            || self.max_iterations.is_some()
+            || self.time_limit_ms.is_some()
+            || self.max_reflection_cost_usd.is_some()
+    }
+}
+
+/// Every engine option.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RunConfig {
+    /// Seed of the run's one RNG.
+    pub seed: u64,
+    /// Train examples per reflection minibatch (b).
+    pub minibatch_size: usize,
+    /// Parent selection.
+    pub selection: Selection,
+    /// Component selection.
+    pub components: ComponentSelection,
+    /// Acceptance on the minibatch.
+    pub acceptance: Acceptance,
+    /// Merge, when enabled.
+    pub merge: Option<MergeConfig>,
+    /// Skip reflection when the parent is already perfect on its minibatch.
+    pub skip_perfect_score: bool,
+    /// The score counted as perfect.
+    pub perfect_score: f64,
+    /// Key space of the Pareto front.
+    pub frontier: FrontierType,
+    /// Reuse validation and merge-subsample results for identical (candidate, example) pairs.
+    pub cache_evaluations: bool,
+    /// Independent proposals per iteration (parent + minibatch each).
+    pub proposals_per_iteration: usize,
+    /// Which accepted proposals of an iteration are admitted.
+    pub proposal_selection: ProposalSelection,
+    /// Score given to a rollout whose call failed because of its content.
+    pub failure_score: f64,
+    /// Reject unusable proposals (empty, duplicate, truncated, wrong shape) before spending
+    /// rollouts on them. Off = reference behaviour.
+    pub screen_proposals: bool,
+    /// Optional cap on a component's length, in characters.
+    pub max_component_chars: Option<usize>,
+    /// Budget enforcement.
+    pub budget_mode: BudgetMode,
+    /// Stop conditions.
+    pub stop: StopConditions,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            seed: 0,
+            minibatch_size: 3,
+            selection: Selection::Pareto,
+            components: ComponentSelection::RoundRobin,
+            acceptance: Acceptance::Strict,
+            merge: None,
+            skip_perfect_score: true,
+            perfect_score: 1.0,
+            frontier: FrontierType::Instance,
+            cache_evaluations: true,
+            proposals_per_iteration: 1,
+            proposal_selection: ProposalSelection::All,
+            failure_score: 0.0,
+            screen_proposals: true,
+            max_component_chars: None,
+            budget_mode: BudgetMode::Strict,
+            stop: StopConditions { max_rollouts: Some(150), ..StopConditions::default() },
+        }
+    }
+}
+
+impl RunConfig {
+    /// Checks every option.
+    ///
+    /// # Errors
+    /// A message naming the first bad option and what to do.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.minibatch_size == 0 {
+            return Err("the minibatch size must be at least 1".into());
+        }
+        if self.proposals_per_iteration == 0 {
+            return Err("proposals per iteration must be at least 1".into());
+        }
+        if let ProposalSelection::TopK { k: 0 } = self.proposal_selection {
+            return Err("top-k proposal selection needs k of at least 1".into());
+        }
+        self.selection.validate()?;
+        if !(0.0..=1.0).contains(&self.failure_score) {
+            return Err("the failure score must be between 0 and 1".into());
+        }
+        if !self.stop.any() {
+            return Err("set at least one stop condition, such as a rollout budget".into());
+        }
+        if let Some(merge) = self.merge
+            && (merge.subsample_size == 0 || merge.val_overlap_floor == 0)
+        {
+            return Err("merge subsample size and overlap floor must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    /// The most rollouts one iteration can cost with `val_len` validation examples: the bound on
+    /// overshoot in reference mode (0 in strict mode, which never exceeds the budget).
+    #[must_use]
+    pub fn max_overshoot(&self, val_len: usize) -> u64 {
+        if self.budget_mode == BudgetMode::Strict {
+            return 0;
+        }
+        let n = self.proposals_per_iteration as u64;
+        let reflective = n * (2 * self.minibatch_size as u64 + val_len as u64);
+        let merge = self.merge.map_or(0, |m| (m.subsample_size + val_len) as u64);
+        reflective.max(merge)
+    }
+}

@@ -1,0 +1,545 @@
+//! The engine: a serialisable state machine that emits model requests and consumes replies.
+//!
+//! Drive it with [`Engine::take_requests`] (requests to send now) and [`Engine::handle_reply`]
+//! (one reply, in any order), read what happened with [`Engine::drain_events`], and steer it with
+//! [`Engine::command`]. Every call takes the current time in milliseconds; the engine never reads
+//! a clock. [`Engine::save`] and [`Engine::restore`] persist the complete state between any two
+//! calls; after a restore, requests that were in flight are handed out again.
+
+mod batch;
+mod flow;
+mod pool;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+pub use batch::RolloutResult;
+pub use pool::PoolEntry;
+
+use crate::STATE_FORMAT_VERSION;
+use crate::candidate::Candidate;
+use crate::config::RunConfig;
+use crate::data::{Dataset, Split};
+use crate::events::{Event, StopReason};
+use crate::frontier::ParetoFront;
+use crate::metric::MetricSpec;
+use crate::program::Program;
+use crate::request::{FailureKind, ModelRole, Reply, Request, Usage};
+use crate::rng::Rng;
+use crate::sampler::EpochSampler;
+use batch::Batch;
+use flow::{IterCtx, ReflectJob};
+
+/// Everything needed to start a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSetup {
+    /// Engine options.
+    pub config: RunConfig,
+    /// How a candidate becomes model calls.
+    pub program: Program,
+    /// The seed candidate.
+    pub seed: Candidate,
+    /// Train and validation examples.
+    pub data: Dataset,
+    /// How outputs are scored.
+    pub metric: MetricSpec,
+}
+
+/// A setup the engine cannot run, with what to fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetupError(pub String);
+
+impl std::fmt::Display for SetupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SetupError {}
+
+/// A saved run that cannot be restored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestoreError(pub String);
+
+impl std::fmt::Display for RestoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RestoreError {}
+
+/// Where the run is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Status {
+    /// Working (or waiting for replies).
+    Running,
+    /// Paused by the user or by an endpoint failure; `reason` says which.
+    Paused {
+        /// Why.
+        reason: String,
+    },
+    /// Done.
+    Finished {
+        /// Why it stopped.
+        reason: StopReason,
+    },
+}
+
+/// Something the user asks of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum Command {
+    /// Stop handing out requests (replies still in flight are still taken).
+    Pause,
+    /// Continue; requests that failed for transport reasons are sent again.
+    Resume,
+    /// End the run now; requests in flight are abandoned and their replies ignored.
+    Stop,
+    /// Add a hand-written or edited candidate: it is scored on the validation set (charged to
+    /// the budget) at the next iteration boundary and marked as human-made.
+    AddCandidate {
+        /// The program (must have the seed's components).
+        program: Candidate,
+        /// The candidate it was edited from, if any.
+        parent: Option<usize>,
+    },
+    /// A note added to the next reflection on this candidate.
+    Feedback {
+        /// Pool index.
+        candidate: usize,
+        /// The note.
+        note: String,
+    },
+    /// Make this candidate the parent of the next proposal.
+    Pin {
+        /// Pool index.
+        candidate: usize,
+    },
+    /// Exclude a candidate from (or return it to) parent selection.
+    Exclude {
+        /// Pool index.
+        candidate: usize,
+        /// True to exclude, false to include again.
+        excluded: bool,
+    },
+}
+
+/// Tokens and cost per model role.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Spend {
+    /// Task-model calls.
+    pub task: Usage,
+    /// Reflection-model calls.
+    pub reflection: Usage,
+    /// Judge-model calls.
+    pub judge: Usage,
+    /// Number of calls per role: task, reflection, judge.
+    pub calls: [u64; 3],
+}
+
+impl Spend {
+    fn add(&mut self, role: ModelRole, usage: &Usage) {
+        let (slot, n) = match role {
+            ModelRole::Task => (&mut self.task, 0),
+            ModelRole::Reflection => (&mut self.reflection, 1),
+            ModelRole::Judge => (&mut self.judge, 2),
+        };
+        slot.add(usage);
+        self.calls[n] += 1;
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum PendingTarget {
+    Rollout { index: usize, judge: bool },
+    Reflection { job: usize },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Pending {
+    request: Request,
+    target: PendingTarget,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "phase", rename_all = "snake_case")]
+enum Phase {
+    NotStarted,
+    Seed { batch: Batch },
+    Between,
+    Parents { it: IterCtx, batch: Batch },
+    Reflecting { it: IterCtx, jobs: Vec<ReflectJob> },
+    Children { it: IterCtx, batch: Batch },
+    Validating { it: IterCtx, batch: Batch },
+    MergeSubsample { it: IterCtx, merge: flow::MergePlan, batch: Batch },
+    MergeValidating { it: IterCtx, merge: flow::MergePlan, batch: Batch },
+    Human { human: flow::HumanCandidate, batch: Batch },
+    Finished { reason: StopReason },
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct Clock {
+    last_ms: Option<u64>,
+    active_ms: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct Steering {
+    pinned: Option<usize>,
+    excluded: BTreeSet<usize>,
+    notes: BTreeMap<usize, String>,
+    queued: Vec<flow::HumanCandidate>,
+    /// Every steering command, with the iteration count when it arrived (for replay).
+    log: Vec<(u64, Command)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct MergeState {
+    due: usize,
+    accepted: usize,
+    last_iteration_admitted: bool,
+    tried_triples: BTreeSet<(usize, usize, usize)>,
+    produced: BTreeSet<String>,
+}
+
+/// The GEPA optimizer as a state machine. See the module docs for how to drive it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Engine {
+    setup: RunSetup,
+    rng: Rng,
+    sampler: EpochSampler,
+    pool: Vec<PoolEntry>,
+    front: ParetoFront,
+    ledger: u64,
+    iterations: u64,
+    phase: Phase,
+    next_request_id: u64,
+    pending: BTreeMap<u64, Pending>,
+    outbox: BTreeSet<u64>,
+    retry: BTreeSet<u64>,
+    paused: Option<String>,
+    cache: BTreeMap<String, RolloutResult>,
+    spend: Spend,
+    clock: Clock,
+    best_seen: Option<f64>,
+    iterations_without_improvement: u32,
+    merge: MergeState,
+    steering: Steering,
+    #[serde(skip)]
+    events: Vec<Event>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedRun {
+    format: String,
+    version: u32,
+    engine: Engine,
+}
+
+const SAVE_FORMAT: &str = "gepa-playground-run-state";
+
+impl Engine {
+    /// A new run. Nothing happens until the first [`Engine::take_requests`].
+    ///
+    /// # Errors
+    /// When the setup cannot run; the message says what to fix.
+    pub fn new(setup: RunSetup) -> Result<Engine, SetupError> {
+        validate_setup(&setup).map_err(SetupError)?;
+        let rng = Rng::from_seed(setup.config.seed);
+        let sampler = EpochSampler::new(setup.config.minibatch_size);
+        let front = ParetoFront::new(setup.config.frontier);
+        Ok(Engine {
+            setup,
+            rng,
+            sampler,
+            pool: Vec::new(),
+            front,
+            ledger: 0,
+            iterations: 0,
+            phase: Phase::NotStarted,
+            next_request_id: 1,
+            pending: BTreeMap::new(),
+            outbox: BTreeSet::new(),
+            retry: BTreeSet::new(),
+            paused: None,
+            cache: BTreeMap::new(),
+            spend: Spend::default(),
+            clock: Clock::default(),
+            best_seen: None,
+            iterations_without_improvement: 0,
+            merge: MergeState::default(),
+            steering: Steering::default(),
+            events: Vec::new(),
+        })
+    }
+
+    /// Requests to send now (none while paused or finished). Each is handed out once; answer
+    /// each with [`Engine::handle_reply`].
+    pub fn take_requests(&mut self, now_ms: u64) -> Vec<Request> {
+        self.tick(now_ms);
+        if self.paused.is_some() || self.is_finished() {
+            return Vec::new();
+        }
+        self.advance(now_ms);
+        let ids = std::mem::take(&mut self.outbox);
+        ids.into_iter().filter_map(|id| self.pending.get(&id).map(|p| p.request.clone())).collect()
+    }
+
+    /// Feeds one reply. Unknown or stale ids (for example replies to a stopped run) are ignored.
+    pub fn handle_reply(&mut self, id: u64, reply: Reply, now_ms: u64) {
+        self.tick(now_ms);
+        if self.is_finished() || self.retry.contains(&id) {
+            return;
+        }
+        let Some(pending) = self.pending.remove(&id) else { return };
+        if let Reply::Failed { error, failure: FailureKind::Transport } = &reply {
+            // Not the candidate's fault: pause, charge nothing, send it again on resume.
+            self.retry.insert(id);
+            self.pending.insert(id, pending);
+            if self.paused.is_none() {
+                let reason = format!("Paused: {error}");
+                self.paused = Some(reason.clone());
+                self.clock.last_ms = None;
+                self.events.push(Event::Paused { reason });
+            }
+            return;
+        }
+        if let Reply::Text { usage, .. } = &reply {
+            self.spend.add(pending.request.role, usage);
+        }
+        self.route_reply(pending.target, reply);
+        if self.paused.is_none() {
+            self.advance(now_ms);
+        }
+    }
+
+    /// Applies a user command.
+    pub fn command(&mut self, command: Command, now_ms: u64) {
+        self.tick(now_ms);
+        if self.is_finished() {
+            return;
+        }
+        match command {
+            Command::Pause => {
+                if self.paused.is_none() {
+                    let reason = "Paused by you".to_owned();
+                    self.paused = Some(reason.clone());
+                    self.clock.last_ms = None;
+                    self.events.push(Event::Paused { reason });
+                }
+            }
+            Command::Resume => {
+                if self.paused.take().is_some() {
+                    self.outbox.extend(std::mem::take(&mut self.retry));
+                    self.clock.last_ms = Some(now_ms);
+                    self.events.push(Event::Resumed);
+                }
+            }
+            Command::Stop => self.finish(StopReason::Stopped),
+            steer => self.steer(steer),
+        }
+    }
+
+    /// Events since the last call, oldest first.
+    pub fn drain_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// Where the run is.
+    #[must_use]
+    pub fn status(&self) -> Status {
+        if let Phase::Finished { reason } = &self.phase {
+            return Status::Finished { reason: reason.clone() };
+        }
+        match &self.paused {
+            Some(reason) => Status::Paused { reason: reason.clone() },
+            None => Status::Running,
+        }
+    }
+
+    /// True once the run has stopped.
+    #[must_use]
+    pub fn is_finished(&self) -> bool {
+        matches!(self.phase, Phase::Finished { .. })
+    }
+
+    /// Requests sent and not yet answered.
+    #[must_use]
+    pub fn in_flight(&self) -> usize {
+        self.pending.len() - self.outbox.len() - self.retry.len()
+    }
+
+    /// The candidate pool, in admission order (index 0 is the seed).
+    #[must_use]
+    pub fn pool(&self) -> &[PoolEntry] {
+        &self.pool
+    }
+
+    /// The validation Pareto front.
+    #[must_use]
+    pub fn front(&self) -> &ParetoFront {
+        &self.front
+    }
+
+    /// Rollouts charged so far.
+    #[must_use]
+    pub fn rollouts_used(&self) -> u64 {
+        self.ledger
+    }
+
+    /// Iterations started so far.
+    #[must_use]
+    pub fn iterations(&self) -> u64 {
+        self.iterations
+    }
+
+    /// Tokens and cost so far.
+    #[must_use]
+    pub fn spend(&self) -> &Spend {
+        &self.spend
+    }
+
+    /// The setup this run was started with.
+    #[must_use]
+    pub fn setup(&self) -> &RunSetup {
+        &self.setup
+    }
+
+    /// Active (unpaused) milliseconds so far.
+    #[must_use]
+    pub fn active_ms(&self) -> u64 {
+        self.clock.active_ms
+    }
+
+    /// The best candidate: highest mean validation score; ties go to the larger number of scored
+    /// examples, then to the earlier candidate. `None` before the seed is scored.
+    #[must_use]
+    pub fn best(&self) -> Option<usize> {
+        pool::best_index(&self.pool)
+    }
+
+    /// The complete state as versioned JSON.
+    ///
+    /// # Errors
+    /// Only if serialisation fails (non-finite numbers are written as null and fail to restore).
+    pub fn save(&self) -> Result<String, RestoreError> {
+        let saved = SavedRun {
+            format: SAVE_FORMAT.into(),
+            version: STATE_FORMAT_VERSION,
+            engine: self.clone(),
+        };
+        serde_json::to_string(&saved)
+            .map_err(|e| RestoreError(format!("could not save the run: {e}")))
+    }
+
+    /// Restores a saved run. Requests that were in flight when it was saved are handed out again
+    /// by the next [`Engine::take_requests`]; nothing already charged is charged again.
+    ///
+    /// # Errors
+    /// When the text is not a saved run of a version this build can read.
+    pub fn restore(json: &str) -> Result<Engine, RestoreError> {
+        let value: serde_json::Value = serde_json::from_str(json)
+            .map_err(|e| RestoreError(format!("not a saved run (invalid JSON: {e})")))?;
+        if value.get("format").and_then(|f| f.as_str()) != Some(SAVE_FORMAT) {
+            return Err(RestoreError("not a GEPA Playground run state".into()));
+        }
+        let version = value.get("version").and_then(serde_json::Value::as_u64).unwrap_or(0);
+        if version != u64::from(STATE_FORMAT_VERSION) {
+            return Err(RestoreError(format!(
+                "this run state is version {version}; this build reads version {STATE_FORMAT_VERSION}"
+            )));
+        }
+        let saved: SavedRun = serde_json::from_value(value)
+            .map_err(|e| RestoreError(format!("the run state is damaged: {e}")))?;
+        let mut engine = saved.engine;
+        validate_setup(&engine.setup).map_err(RestoreError)?;
+        // Replies to requests in flight at save time are lost: hand those requests out again,
+        // unless they are parked for a paused endpoint.
+        let parked = engine.retry.clone();
+        engine.outbox = engine.pending.keys().copied().filter(|id| !parked.contains(id)).collect();
+        engine.clock.last_ms = None;
+        Ok(engine)
+    }
+
+    // --- internals shared by the flow ---------------------------------------------------------
+
+    fn tick(&mut self, now_ms: u64) {
+        let running = self.paused.is_none() && !self.is_finished();
+        if running && let Some(last) = self.clock.last_ms {
+            self.clock.active_ms += now_ms.saturating_sub(last);
+        }
+        self.clock.last_ms = running.then_some(now_ms);
+    }
+
+    fn issue(
+        &mut self,
+        role: ModelRole,
+        messages: Vec<crate::message::ChatMessage>,
+        purpose: crate::request::Purpose,
+        target: PendingTarget,
+    ) {
+        let id = self.next_request_id;
+        self.next_request_id += 1;
+        let request = Request { id, role, messages, purpose };
+        self.pending.insert(id, Pending { request, target });
+        self.outbox.insert(id);
+    }
+
+    fn finish(&mut self, reason: StopReason) {
+        self.pending.clear();
+        self.outbox.clear();
+        self.retry.clear();
+        self.paused = None;
+        self.clock.last_ms = None;
+        let best = self.best().unwrap_or(0);
+        self.events.push(Event::RunFinished {
+            reason: reason.clone(),
+            best,
+            iterations: self.iterations,
+            rollouts: self.ledger,
+        });
+        self.phase = Phase::Finished { reason };
+    }
+
+    fn budget_remaining(&self) -> Option<u64> {
+        self.setup.config.stop.max_rollouts.map(|max| max.saturating_sub(self.ledger))
+    }
+
+    fn cache_key(candidate: &Candidate, split: Split, example: u32) -> String {
+        format!(
+            "{:016x}:{}:{example}",
+            candidate.content_hash(),
+            match split {
+                Split::Train => "train",
+                Split::Val => "val",
+            }
+        )
+    }
+}
+
+fn validate_setup(setup: &RunSetup) -> Result<(), String> {
+    if setup.seed.is_empty() {
+        return Err("the seed program needs at least one component".into());
+    }
+    setup.config.validate()?;
+    setup.program.validate(&setup.seed)?;
+    setup.metric.validate()?;
+    if setup.data.train.is_empty() {
+        return Err("the training set is empty: add examples".into());
+    }
+    if setup.program.used_components(&setup.seed).is_empty() {
+        return Err(
+            "the program uses none of the seed's components, so there is nothing to optimise"
+                .into(),
+        );
+    }
+    if setup.config.frontier.needs_objectives() {
+        return Err(
+            "objective, hybrid and cartesian fronts need a metric that reports objectives".into()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,384 @@
+//! Everything that happens in a run, for the UI, the CLI and the run file.
+//!
+//! Events are emitted when a stage completes, in a fixed order, never as replies arrive, so the
+//! same configuration, seed and replies give the same events whatever order the replies came in.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::candidate::Candidate;
+use crate::data::Split;
+use crate::reflect::ScreenReject;
+
+/// How a pool candidate came to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// The seed program.
+    Seed,
+    /// A reflective mutation of its parent.
+    Reflection,
+    /// A merge of two candidates.
+    Merge,
+    /// Written or edited by the person running the optimiser.
+    Human,
+}
+
+/// What an evaluation was of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EvalTarget {
+    /// A pool candidate (parent on a minibatch, or a new candidate on validation).
+    Candidate {
+        /// Pool index.
+        index: usize,
+    },
+    /// A proposed child of task `task` (not yet in the pool).
+    Proposal {
+        /// Task index within the iteration.
+        task: usize,
+    },
+    /// A merged child of two candidates (not yet in the pool).
+    MergeChild {
+        /// Its two parents.
+        parents: [usize; 2],
+    },
+}
+
+/// Where in an iteration a proposal was rejected.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "stage", rename_all = "snake_case")]
+pub enum Rejection {
+    /// Rejected before any rollout was spent on it.
+    Screened {
+        /// Why.
+        reason: ScreenReject,
+    },
+    /// The reflection call failed.
+    ReflectionFailed {
+        /// The error.
+        error: String,
+    },
+    /// Did not beat its parent on the minibatch.
+    NotBetter {
+        /// Parent's minibatch sum.
+        before: f64,
+        /// Child's minibatch sum.
+        after: f64,
+    },
+    /// Improved, but the proposal-selection strategy kept others.
+    NotSelected {
+        /// Parent's minibatch sum.
+        before: f64,
+        /// Child's minibatch sum.
+        after: f64,
+    },
+    /// Same program as another proposal admitted in this iteration.
+    DuplicateInIteration,
+}
+
+/// Why the run stopped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum StopReason {
+    /// The rollout budget is spent (or the next step would not fit in what is left).
+    BudgetExhausted {
+        /// Rollouts used.
+        used: u64,
+        /// The budget.
+        budget: u64,
+    },
+    /// No better candidate for the configured number of iterations.
+    NoImprovement {
+        /// Iterations without improvement.
+        iterations: u32,
+    },
+    /// The best score reached the threshold.
+    ScoreThreshold {
+        /// The best mean validation score.
+        score: f64,
+    },
+    /// The pool reached its size cap.
+    MaxCandidates {
+        /// Pool size.
+        count: usize,
+    },
+    /// The iteration cap was reached.
+    MaxIterations {
+        /// Iterations run.
+        count: u64,
+    },
+    /// The active-time limit passed.
+    TimeLimit {
+        /// Active milliseconds.
+        elapsed_ms: u64,
+    },
+    /// The reflection model's cost reached the cap.
+    ReflectionCost {
+        /// Dollars spent on reflection.
+        usd: f64,
+    },
+    /// The user stopped the run.
+    Stopped,
+}
+
+impl StopReason {
+    /// One sentence for people.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match self {
+            StopReason::BudgetExhausted { used, budget } => {
+                format!(
+                    "Rollout budget spent: {used} of {budget} used; another step would not fit."
+                )
+            }
+            StopReason::NoImprovement { iterations } => {
+                format!("No improvement for {iterations} iterations.")
+            }
+            StopReason::ScoreThreshold { score } => {
+                format!("Reached the target score ({score:.3}).")
+            }
+            StopReason::MaxCandidates { count } => format!("The pool reached {count} candidates."),
+            StopReason::MaxIterations { count } => {
+                format!("Ran the maximum of {count} iterations.")
+            }
+            StopReason::TimeLimit { elapsed_ms } => {
+                format!("Time limit reached after {:.1} s.", *elapsed_ms as f64 / 1000.0)
+            }
+            StopReason::ReflectionCost { usd } => {
+                format!("Reflection cost cap reached (${usd:.4}).")
+            }
+            StopReason::Stopped => "Stopped by the user.".into(),
+        }
+    }
+}
+
+/// One thing that happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// The run began; the seed is about to be scored on the validation set.
+    RunStarted {
+        /// Train examples.
+        train: usize,
+        /// Validation examples.
+        val: usize,
+        /// Worst-case overshoot of the rollout budget (0 in strict budget mode).
+        max_overshoot: u64,
+    },
+    /// An iteration began (1-based).
+    IterationStarted {
+        /// Iteration number.
+        iteration: u64,
+        /// Random 8-hex id.
+        iteration_id: String,
+    },
+    /// A parent was chosen for proposal task `task`.
+    ParentSelected {
+        /// Iteration.
+        iteration: u64,
+        /// Task index.
+        task: usize,
+        /// Pool index of the parent.
+        candidate: usize,
+        /// Its mean validation score.
+        score: f64,
+        /// True when the user pinned it.
+        pinned: bool,
+    },
+    /// A minibatch was drawn for task `task`.
+    MinibatchSampled {
+        /// Iteration.
+        iteration: u64,
+        /// Task index.
+        task: usize,
+        /// Train example indices.
+        examples: Vec<u32>,
+    },
+    /// An evaluation finished.
+    Evaluated {
+        /// Iteration (0 for the seed).
+        iteration: u64,
+        /// What was evaluated.
+        target: EvalTarget,
+        /// The split.
+        split: Split,
+        /// Example indices, in order.
+        examples: Vec<u32>,
+        /// Scores, aligned with `examples`.
+        scores: Vec<f64>,
+        /// Outputs, aligned with `examples`.
+        outputs: Vec<String>,
+        /// Feedback, aligned with `examples`.
+        feedback: Vec<String>,
+        /// Rollouts charged (cache hits are free).
+        charged: u64,
+    },
+    /// A parent was perfect on its minibatch, so no reflection was made for the task.
+    ReflectionSkipped {
+        /// Iteration.
+        iteration: u64,
+        /// Task index.
+        task: usize,
+        /// The parent.
+        candidate: usize,
+    },
+    /// A reflection request was sent.
+    ReflectionRequested {
+        /// Iteration.
+        iteration: u64,
+        /// Task index.
+        task: usize,
+        /// The parent.
+        parent: usize,
+        /// The component being rewritten.
+        component: String,
+        /// The full request sent to the reflection model.
+        prompt: String,
+    },
+    /// A reflection reply arrived (emitted in task order once all replies are in).
+    ReflectionReceived {
+        /// Iteration.
+        iteration: u64,
+        /// Task index.
+        task: usize,
+        /// The component.
+        component: String,
+        /// The raw reply (or the error).
+        raw_reply: String,
+        /// The extracted text.
+        proposal: String,
+    },
+    /// A proposal was rejected.
+    ProposalRejected {
+        /// Iteration.
+        iteration: u64,
+        /// Task index.
+        task: usize,
+        /// The parent.
+        parent: usize,
+        /// Where and why.
+        rejection: Rejection,
+    },
+    /// A proposal beat its parent and was admitted as pool candidate `candidate`.
+    ProposalAccepted {
+        /// Iteration.
+        iteration: u64,
+        /// Task index.
+        task: usize,
+        /// The parent.
+        parent: usize,
+        /// Its new pool index.
+        candidate: usize,
+        /// Parent's minibatch sum.
+        before: f64,
+        /// Child's minibatch sum.
+        after: f64,
+    },
+    /// A candidate joined the pool with its validation scores.
+    CandidateAdded {
+        /// Iteration (0 for the seed).
+        iteration: u64,
+        /// Pool index.
+        candidate: usize,
+        /// Its parents.
+        parents: Vec<usize>,
+        /// How it was made.
+        origin: Origin,
+        /// The program.
+        program: Candidate,
+        /// Validation example → score.
+        val_scores: BTreeMap<u32, f64>,
+        /// Mean validation score.
+        mean: f64,
+        /// True when it is now the best candidate.
+        is_best: bool,
+        /// Rollouts used before its validation pass (its "discovery" cost).
+        discovered_at: u64,
+    },
+    /// The Pareto front's membership after an addition (emitted on every addition).
+    ParetoFrontChanged {
+        /// Iteration.
+        iteration: u64,
+        /// Sorted members.
+        members: Vec<usize>,
+        /// Members that dropped out.
+        displaced: Vec<usize>,
+    },
+    /// A merge of two candidates was tried.
+    MergeAttempted {
+        /// Iteration.
+        iteration: u64,
+        /// The two parents.
+        parents: [usize; 2],
+        /// Their common ancestor.
+        ancestor: usize,
+    },
+    /// A merged child was admitted.
+    MergeAccepted {
+        /// Iteration.
+        iteration: u64,
+        /// The two parents.
+        parents: [usize; 2],
+        /// Its pool index.
+        candidate: usize,
+    },
+    /// A merged child was not good enough.
+    MergeRejected {
+        /// Iteration.
+        iteration: u64,
+        /// The two parents.
+        parents: [usize; 2],
+        /// Why.
+        reason: String,
+    },
+    /// The rollout ledger moved.
+    BudgetUpdated {
+        /// Iteration.
+        iteration: u64,
+        /// Rollouts used so far.
+        used: u64,
+        /// This change.
+        delta: u64,
+        /// Rollouts left, when there is a budget.
+        remaining: Option<u64>,
+    },
+    /// A steering command took effect.
+    Steered {
+        /// What happened, for people.
+        description: String,
+    },
+    /// The run paused (by the user, or because an endpoint failed).
+    Paused {
+        /// Why; the error text when an endpoint failed.
+        reason: String,
+    },
+    /// The run resumed.
+    Resumed,
+    /// Something went wrong that did not stop the run.
+    Warning {
+        /// Iteration.
+        iteration: u64,
+        /// What.
+        message: String,
+    },
+    /// An iteration ended.
+    IterationFinished {
+        /// Iteration.
+        iteration: u64,
+        /// Candidates admitted in it.
+        admitted: Vec<usize>,
+    },
+    /// The run ended.
+    RunFinished {
+        /// Why.
+        reason: StopReason,
+        /// Pool index of the best candidate.
+        best: usize,
+        /// Iterations run.
+        iterations: u64,
+        /// Rollouts used.
+        rollouts: u64,
+    },
+}

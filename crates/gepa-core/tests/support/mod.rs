@@ -1,0 +1,192 @@
+//! Test support: a scripted model and a synchronous driver.
+//!
+//! The scripted model is NOT a real LLM. It is a deterministic stand-in that pins down exact
+//! optimizer behaviour: the task model answers "A plus B" questions correctly only when the
+//! system prompt mentions "add", and "A times B" questions only when it mentions "times"; the
+//! reflection model proposes a rule for whichever component it is asked to rewrite.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use gepa_core::{
+    Candidate, Dataset, Engine, Event, Example, MetricSpec, Program, Purpose, Reply, Request,
+    RunConfig, RunSetup,
+};
+
+/// A dataset of "A plus B" / "A times B" questions with digit answers.
+pub fn arithmetic_data(n_train: usize, n_val: usize) -> Dataset {
+    let make = |k: usize| {
+        let (a, b) = (k % 7 + 2, k % 5 + 3);
+        if k % 2 == 0 {
+            Example::new([("q", format!("{a} plus {b}"))], (a + b).to_string())
+        } else {
+            Example::new([("q", format!("{a} times {b}"))], (a * b).to_string())
+        }
+    };
+    Dataset { train: (0..n_train).map(make).collect(), val: (100..100 + n_val).map(make).collect() }
+}
+
+/// Two components, both used in the system message.
+pub fn two_component_setup(config: RunConfig, data: Dataset) -> RunSetup {
+    RunSetup {
+        config,
+        program: Program::Chat {
+            steps: vec![gepa_core::Step {
+                name: "answer".into(),
+                system: "{{add_rule}}\n{{mul_rule}}".into(),
+                user: "Q: {{q}}".into(),
+            }],
+        },
+        seed: Candidate::new([("add_rule", "Be helpful."), ("mul_rule", "Be polite.")]),
+        data,
+        metric: MetricSpec::ExactMatch { case_sensitive: false },
+    }
+}
+
+/// The scripted task model (see module docs).
+pub fn scripted_task(request: &Request) -> Reply {
+    let system = request
+        .messages
+        .iter()
+        .find(|m| m.role == gepa_core::Role::System)
+        .map(|m| m.content.as_str())
+        .unwrap_or("");
+    let user = &request.messages.last().unwrap().content;
+    let q = user.trim_start_matches("Q: ");
+    let parts: Vec<&str> = q.split_whitespace().collect();
+    let (a, op, b): (i64, &str, i64) =
+        (parts[0].parse().unwrap(), parts[1], parts[2].parse().unwrap());
+    let answer = match op {
+        "plus" if system.contains("add") => a + b,
+        "times" if system.contains("times") => a * b,
+        _ => a + b + 100,
+    };
+    Reply::text(answer.to_string())
+}
+
+/// The scripted reflection model: proposes a numbered rule for the component it is asked about.
+pub fn scripted_reflection(request: &Request, counter: &mut u32) -> Reply {
+    *counter += 1;
+    let Purpose::Reflect { component, .. } = &request.purpose else {
+        panic!("not a reflection request")
+    };
+    let text = match component.as_str() {
+        "add_rule" => format!("When the question says plus, add the two numbers (rule {counter})."),
+        _ => {
+            format!("When the question says times, multiply: times means product (rule {counter}).")
+        }
+    };
+    Reply::text(format!("Here is the new text:\n```\n{text}\n```"))
+}
+
+/// A scripted model for every role.
+pub struct ScriptedModel {
+    pub reflections: u32,
+    pub generate_replies: u64,
+}
+
+impl ScriptedModel {
+    pub fn new() -> Self {
+        ScriptedModel { reflections: 0, generate_replies: 0 }
+    }
+
+    pub fn reply(&mut self, request: &Request) -> Reply {
+        match request.purpose {
+            Purpose::Reflect { .. } => scripted_reflection(request, &mut self.reflections),
+            Purpose::Generate { .. } => {
+                self.generate_replies += 1;
+                scripted_task(request)
+            }
+            Purpose::Judge { .. } => Reply::text("Reasoning: fine.\nScore: 3"),
+        }
+    }
+}
+
+/// Drives `engine` to the end, answering with `answer`; `reverse` answers each wave of requests
+/// in reverse order. Returns every event.
+pub fn drive(
+    engine: &mut Engine,
+    mut answer: impl FnMut(&Request) -> Reply,
+    reverse: bool,
+) -> Vec<Event> {
+    let mut events = Vec::new();
+    let mut now = 0;
+    for _ in 0..100_000 {
+        let mut requests = engine.take_requests(now);
+        events.extend(engine.drain_events());
+        if engine.is_finished() {
+            return events;
+        }
+        if reverse {
+            requests.reverse();
+        }
+        for request in requests {
+            let reply = answer(&request);
+            now += 1;
+            engine.handle_reply(request.id, reply, now);
+        }
+    }
+    panic!("the run did not finish");
+}
+
+/// A compact, human-readable line per event, for snapshots.
+pub fn summarize(events: &[Event]) -> String {
+    let mut out = String::new();
+    for event in events {
+        let line = match event {
+            Event::RunStarted { train, val, max_overshoot } => {
+                format!("run started: train {train}, val {val}, overshoot ≤ {max_overshoot}")
+            }
+            Event::IterationStarted { iteration, .. } => format!("iteration {iteration}"),
+            Event::ParentSelected { task, candidate, score, pinned, .. } => format!(
+                "  task {task}: parent #{candidate} ({score:.2}){}",
+                if *pinned { " pinned" } else { "" }
+            ),
+            Event::MinibatchSampled { task, examples, .. } => {
+                format!("  task {task}: minibatch {examples:?}")
+            }
+            Event::Evaluated { target, split, scores, charged, .. } => {
+                format!("  evaluated {target:?} on {split:?}: {scores:?} (charged {charged})")
+            }
+            Event::ReflectionSkipped { task, .. } => {
+                format!("  task {task}: parent perfect, reflection skipped")
+            }
+            Event::ReflectionRequested { task, component, .. } => {
+                format!("  task {task}: reflect on {component}")
+            }
+            Event::ReflectionReceived { task, proposal, .. } => {
+                format!("  task {task}: proposal {proposal:?}")
+            }
+            Event::ProposalRejected { task, rejection, .. } => {
+                format!("  task {task}: rejected {rejection:?}")
+            }
+            Event::ProposalAccepted { task, candidate, before, after, .. } => {
+                format!("  task {task}: accepted as #{candidate} ({before} -> {after})")
+            }
+            Event::CandidateAdded { candidate, parents, origin, mean, is_best, .. } => format!(
+                "  + #{candidate} {origin:?} from {parents:?}: val {mean:.3}{}",
+                if *is_best { " (best)" } else { "" }
+            ),
+            Event::ParetoFrontChanged { members, displaced, .. } => {
+                format!("  front {members:?} displaced {displaced:?}")
+            }
+            Event::MergeAttempted { parents, ancestor, .. } => {
+                format!("  merge {parents:?} via #{ancestor}")
+            }
+            Event::MergeAccepted { candidate, .. } => format!("  merge accepted as #{candidate}"),
+            Event::MergeRejected { reason, .. } => format!("  merge rejected: {reason}"),
+            Event::BudgetUpdated { used, delta, remaining, .. } => {
+                format!("  budget {used} (+{delta}) left {remaining:?}")
+            }
+            Event::Steered { description } => format!("steered: {description}"),
+            Event::Paused { reason } => format!("paused: {reason}"),
+            Event::Resumed => "resumed".into(),
+            Event::Warning { message, .. } => format!("warning: {message}"),
+            Event::IterationFinished { admitted, .. } => format!("  end, admitted {admitted:?}"),
+            Event::RunFinished { reason, best, iterations, rollouts } => format!(
+                "finished: {reason:?}, best #{best}, {iterations} iterations, {rollouts} rollouts"
+            ),
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}

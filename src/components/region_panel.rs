@@ -1,0 +1,24 @@
+use leptos::prelude::*;
+
+use crate::layout::Region;
+
+/// One titled region of the page; later milestones put the real controls inside.
+#[component]
+pub fn RegionPanel(
+    /// Which region this panel renders.
+    region: Region,
+) -> impl IntoView {
+    let heading_id = format!("{}-heading", region.id);
+    view! {
+        <section
+            id=region.id
+            class="panel"
+            style=format!("grid-area: {}", region.area)
+            aria-labelledby=heading_id.clone()
+            data-testid=format!("region-{}", region.id)
+        >
+            <h2 id=heading_id>{region.title}</h2>
+            <p class="panel-summary">{region.summary}</p>
+        </section>
+    }
+}
