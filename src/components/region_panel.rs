@@ -9,12 +9,13 @@ pub fn RegionPanel(
     region: Region,
 ) -> impl IntoView {
     let heading_id = format!("{}-heading", region.id);
+    let labelled_by = heading_id.clone();
     view! {
         <section
             id=region.id
             class="panel"
             style=format!("grid-area: {}", region.area)
-            aria-labelledby=heading_id.clone()
+            aria-labelledby=labelled_by
             data-testid=format!("region-{}", region.id)
         >
             <h2 id=heading_id>{region.title}</h2>

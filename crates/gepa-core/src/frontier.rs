@@ -210,31 +210,37 @@ impl ParetoFront {
 /// also held by another remaining candidate. Every key keeps at least one holder.
 #[must_use]
 pub fn prune_redundant(holder_sets: &[BTreeSet<usize>], means: &[f64]) -> BTreeSet<usize> {
+    let n = holder_sets.iter().filter_map(|set| set.last()).max().map_or(0, |m| m + 1);
+    // First appearance order, then a stable sort by ascending mean.
     let mut order: Vec<usize> = Vec::new();
-    for set in holder_sets {
+    let mut keys_of: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut alive: Vec<usize> = Vec::with_capacity(holder_sets.len());
+    for (key, set) in holder_sets.iter().enumerate() {
+        alive.push(set.len());
         for idx in set {
-            if !order.contains(idx) {
+            if keys_of[*idx].is_empty() {
                 order.push(*idx);
             }
+            keys_of[*idx].push(key);
         }
     }
     let mean = |idx: usize| means.get(idx).copied().unwrap_or(f64::NEG_INFINITY);
     order.sort_by(|a, b| mean(*a).total_cmp(&mean(*b)));
-    let mut alive: BTreeSet<usize> = order.iter().copied().collect();
-    loop {
-        let redundant = order.iter().copied().filter(|idx| alive.contains(idx)).find(|idx| {
-            holder_sets
-                .iter()
-                .filter(|set| set.contains(idx))
-                .all(|set| set.iter().any(|other| other != idx && alive.contains(other)))
-        });
-        match redundant {
-            Some(idx) => {
-                alive.remove(&idx);
+    // The reference restarts its scan after every removal, but a removal only lowers other
+    // candidates' alive counts, so a candidate found necessary stays necessary: one pass in the
+    // same order removes exactly the same candidates, in O(total memberships).
+    let mut survivors = BTreeSet::new();
+    for idx in order {
+        let keys = &keys_of[idx];
+        if keys.iter().all(|k| alive[*k] >= 2) {
+            for k in keys {
+                alive[*k] -= 1;
             }
-            None => return alive,
+        } else {
+            survivors.insert(idx);
         }
     }
+    survivors
 }
 
 /// How many keys each surviving candidate holds after pruning (its Pareto sampling weight).

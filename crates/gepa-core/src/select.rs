@@ -110,9 +110,11 @@ fn filtered_sets(
         .iter()
         .map(|set| {
             let mut members: Vec<usize> = set.iter().copied().filter(|idx| keep(*idx)).collect();
-            // Stable descending sort by mean, then keep the k best.
-            members.sort_by(|a, b| mean(*b).total_cmp(&mean(*a)));
-            members.truncate(k);
+            if members.len() > k {
+                // Stable descending sort by mean, then keep the k best.
+                members.sort_by(|a, b| mean(*b).total_cmp(&mean(*a)));
+                members.truncate(k);
+            }
             members.into_iter().collect::<BTreeSet<_>>()
         })
         .filter(|set| !set.is_empty())

@@ -699,7 +699,8 @@ fn steering_pin_feedback_exclude_and_human_candidates() {
 
 #[test]
 fn stop_conditions_each_fire_with_their_reason() {
-    let cases: Vec<(StopConditions, fn(&StopReason) -> bool)> = vec![
+    type Expect = fn(&StopReason) -> bool;
+    let cases: Vec<(StopConditions, Expect)> = vec![
         (StopConditions { max_iterations: Some(2), ..StopConditions::default() }, |r| {
             matches!(r, StopReason::MaxIterations { count: 2 })
         }),

@@ -38,6 +38,10 @@ pub(crate) struct Rollout {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Batch {
     pub(crate) candidates: Vec<Candidate>,
+    /// Content hash per candidate (cache keys), computed once.
+    pub(crate) hashes: Vec<u64>,
+    /// Rollouts without a result yet.
+    pub(crate) remaining: usize,
     pub(crate) rollouts: Vec<Rollout>,
     /// Whether cached results may be used (validation and merge subsamples only).
     pub(crate) read_cache: bool,
@@ -60,11 +64,13 @@ impl Batch {
                 result: None,
             }));
         }
-        Batch { candidates, rollouts, read_cache, charged: 0 }
+        let hashes = candidates.iter().map(Candidate::content_hash).collect();
+        let remaining = rollouts.len();
+        Batch { candidates, hashes, remaining, rollouts, read_cache, charged: 0 }
     }
 
     pub(crate) fn is_done(&self) -> bool {
-        self.rollouts.iter().all(|r| r.result.is_some())
+        self.remaining == 0
     }
 
     /// The results of candidate `index`, in example order: (example, result).

@@ -127,11 +127,8 @@ impl Engine {
         for index in 0..n {
             let Some(batch) = self.current_batch() else { return };
             let rollout = &batch.rollouts[index];
-            let key = Engine::cache_key(
-                &batch.candidates[rollout.candidate],
-                rollout.split,
-                rollout.example,
-            );
+            let key =
+                Engine::cache_key(batch.hashes[rollout.candidate], rollout.split, rollout.example);
             if read_cache
                 && self.setup.config.cache_evaluations
                 && let Some(hit) = self.cache.get(&key).cloned()
@@ -145,32 +142,44 @@ impl Engine {
 
     /// Issues the next call of rollout `index`, or scores it when its program is done.
     fn continue_rollout(&mut self, index: usize) {
-        let Some(batch) = self.current_batch() else { return };
-        let rollout = batch.rollouts[index].clone();
-        let candidate = batch.candidates[rollout.candidate].clone();
-        let Some(example) = self.setup.data.example(rollout.split, rollout.example).cloned() else {
-            self.fail_rollout(index, "the example no longer exists");
-            return;
+        enum Next {
+            Score(String),
+            Call(Vec<ChatMessage>, Purpose),
+            Missing,
+        }
+        let next = {
+            let Some(batch) = self.batch_ref() else { return };
+            let rollout = &batch.rollouts[index];
+            let candidate = &batch.candidates[rollout.candidate];
+            match (self.setup.data.example(rollout.split, rollout.example), &self.setup.program) {
+                (None, _) => Next::Missing,
+                (Some(_), Program::Artifact { component }) => {
+                    Next::Score(candidate.get(component).unwrap_or_default().to_owned())
+                }
+                (Some(_), Program::Chat { steps }) if rollout.outputs.len() >= steps.len() => {
+                    Next::Score(rollout.outputs.last().cloned().unwrap_or_default())
+                }
+                (Some(example), Program::Chat { .. }) => {
+                    let step = rollout.outputs.len();
+                    let messages =
+                        self.setup.program.messages(step, candidate, example, &rollout.outputs);
+                    let purpose =
+                        Purpose::Generate { split: rollout.split, example: rollout.example, step };
+                    Next::Call(messages, purpose)
+                }
+            }
         };
-        match &self.setup.program {
-            Program::Artifact { component } => {
-                let text = candidate.get(component).unwrap_or_default().to_owned();
-                if let Some(batch) = self.current_batch() {
+        match next {
+            Next::Missing => self.fail_rollout(index, "the example no longer exists"),
+            Next::Score(text) => {
+                if matches!(self.setup.program, Program::Artifact { .. })
+                    && let Some(batch) = self.current_batch()
+                {
                     batch.rollouts[index].outputs = vec![text.clone()];
                 }
                 self.score_rollout(index, text);
             }
-            Program::Chat { steps } => {
-                let step = rollout.outputs.len();
-                if step >= steps.len() {
-                    let output = rollout.outputs.last().cloned().unwrap_or_default();
-                    self.score_rollout(index, output);
-                    return;
-                }
-                let messages =
-                    self.setup.program.messages(step, &candidate, &example, &rollout.outputs);
-                let purpose =
-                    Purpose::Generate { split: rollout.split, example: rollout.example, step };
+            Next::Call(messages, purpose) => {
                 self.issue(
                     ModelRole::Task,
                     messages,
@@ -181,17 +190,30 @@ impl Engine {
         }
     }
 
+    fn batch_ref(&self) -> Option<&Batch> {
+        match &self.phase {
+            Phase::Seed { batch }
+            | Phase::Parents { batch, .. }
+            | Phase::Children { batch, .. }
+            | Phase::Validating { batch, .. }
+            | Phase::MergeSubsample { batch, .. }
+            | Phase::MergeValidating { batch, .. }
+            | Phase::Human { batch, .. } => Some(batch),
+            _ => None,
+        }
+    }
+
     fn score_rollout(&mut self, index: usize, output: String) {
-        let Some(batch) = self.current_batch() else { return };
-        let rollout = batch.rollouts[index].clone();
-        let Some(example) = self.setup.data.example(rollout.split, rollout.example).cloned() else {
+        let Some(batch) = self.batch_ref() else { return };
+        let (split, example_id) = (batch.rollouts[index].split, batch.rollouts[index].example);
+        let Some(example) = self.setup.data.example(split, example_id) else {
             self.fail_rollout(index, "the example no longer exists");
             return;
         };
-        match self.setup.metric.begin(&output, &example) {
+        match self.setup.metric.begin(&output, example) {
             MetricStep::Done(score) => self.complete_rollout(index, output, score),
             MetricStep::Judge(messages) => {
-                let purpose = Purpose::Judge { split: rollout.split, example: rollout.example };
+                let purpose = Purpose::Judge { split, example: example_id };
                 self.issue(
                     ModelRole::Judge,
                     messages,
@@ -235,9 +257,12 @@ impl Engine {
         let Some(batch) = self.current_batch() else { return };
         let rollout = &batch.rollouts[index];
         let key =
-            Engine::cache_key(&batch.candidates[rollout.candidate], rollout.split, rollout.example);
+            Engine::cache_key(batch.hashes[rollout.candidate], rollout.split, rollout.example);
         let charge = !result.cached;
         let store = cache_on && !result.cached && !result.failed;
+        if batch.rollouts[index].result.is_none() {
+            batch.remaining -= 1;
+        }
         batch.rollouts[index].result = Some(result.clone());
         if charge {
             batch.charged += 1;
@@ -311,7 +336,7 @@ impl Engine {
     fn try_complete_phase(&mut self) -> bool {
         let done = match &self.phase {
             Phase::Reflecting { jobs, .. } => jobs.iter().all(|j| j.reply.is_some()),
-            _ => self.current_batch().is_some_and(|b| b.is_done()),
+            _ => self.batch_ref().is_some_and(Batch::is_done),
         };
         if !done {
             return false;
@@ -435,6 +460,7 @@ impl Engine {
             candidate: candidate.clone(),
             parents: parents.clone(),
             origin,
+            mean_score: scores.mean(),
             scores: scores.clone(),
             outputs: results.iter().map(|(id, r)| (*id, r.output.clone())).collect(),
             feedback: results.iter().map(|(id, r)| (*id, r.score.feedback.clone())).collect(),

@@ -508,10 +508,9 @@ impl Engine {
         self.setup.config.stop.max_rollouts.map(|max| max.saturating_sub(self.ledger))
     }
 
-    fn cache_key(candidate: &Candidate, split: Split, example: u32) -> String {
+    fn cache_key(candidate_hash: u64, split: Split, example: u32) -> String {
         format!(
-            "{:016x}:{}:{example}",
-            candidate.content_hash(),
+            "{candidate_hash:016x}:{}:{example}",
             match split {
                 Split::Train => "train",
                 Split::Val => "val",

@@ -19,6 +19,8 @@ pub struct PoolEntry {
     pub origin: Origin,
     /// Validation scores (and objectives).
     pub scores: CandidateScores,
+    /// Mean validation score, computed once at admission (scores never change afterwards).
+    pub mean_score: f64,
     /// Validation outputs, per example.
     pub outputs: BTreeMap<u32, String>,
     /// Validation feedback, per example.
@@ -38,7 +40,7 @@ impl PoolEntry {
     /// Mean validation score (−∞ if unscored).
     #[must_use]
     pub fn mean(&self) -> f64 {
-        self.scores.mean()
+        self.mean_score
     }
 }
 

@@ -15,7 +15,7 @@ use gepa_core::{
 pub fn arithmetic_data(n_train: usize, n_val: usize) -> Dataset {
     let make = |k: usize| {
         let (a, b) = (k % 7 + 2, k % 5 + 3);
-        if k % 2 == 0 {
+        if k.is_multiple_of(2) {
             Example::new([("q", format!("{a} plus {b}"))], (a + b).to_string())
         } else {
             Example::new([("q", format!("{a} times {b}"))], (a * b).to_string())
