@@ -87,6 +87,9 @@ pub fn select_parent(
                 best_index(input.means, input.excluded)
             }
         }
+        Selection::Pareto if input.excluded.is_empty() => {
+            pareto_sample(input.holder_sets, input, rng)
+        }
         Selection::Pareto => {
             let sets =
                 filtered_sets(input.holder_sets, |idx| allowed(&idx), usize::MAX, input.means);

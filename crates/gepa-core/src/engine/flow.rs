@@ -1,6 +1,6 @@
 //! The GEPA loop as phase transitions (spec §2.2–§2.5), plus steering and budget planning.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -255,22 +255,28 @@ impl Engine {
     fn set_result(&mut self, index: usize, result: RolloutResult) {
         let cache_on = self.setup.config.cache_evaluations;
         let Some(batch) = self.current_batch() else { return };
-        let rollout = &batch.rollouts[index];
-        let key =
-            Engine::cache_key(batch.hashes[rollout.candidate], rollout.split, rollout.example);
         let charge = !result.cached;
+        // Failed evaluations are never cached.
         let store = cache_on && !result.cached && !result.failed;
+        let rollout = &batch.rollouts[index];
+        let key = store.then(|| {
+            Engine::cache_key(batch.hashes[rollout.candidate], rollout.split, rollout.example)
+        });
         if batch.rollouts[index].result.is_none() {
             batch.remaining -= 1;
         }
-        batch.rollouts[index].result = Some(result.clone());
         if charge {
             batch.charged += 1;
-            self.ledger += 1;
         }
-        if store {
-            // Failed evaluations are never cached.
-            self.cache.insert(key, result);
+        match key {
+            Some(key) => {
+                batch.rollouts[index].result = Some(result.clone());
+                self.cache.insert(key, result);
+            }
+            None => batch.rollouts[index].result = Some(result),
+        }
+        if charge {
+            self.ledger += 1;
         }
     }
 
@@ -417,7 +423,7 @@ impl Engine {
             Origin::Seed,
             0,
             "seed".into(),
-            &results,
+            results,
             batch.charged,
         );
         self.best_seen = Some(self.pool[0].mean());
@@ -436,16 +442,20 @@ impl Engine {
         origin: Origin,
         iteration: u64,
         iteration_id: String,
-        results: &[(u32, RolloutResult)],
+        results: Vec<(u32, RolloutResult)>,
         charged: u64,
     ) -> usize {
         let idx = self.pool.len();
         let mut scores = CandidateScores::default();
+        let mut outputs = BTreeMap::new();
+        let mut feedback = BTreeMap::new();
         for (id, result) in results {
-            scores.per_example.insert(*id, result.score.score);
+            scores.per_example.insert(id, result.score.score);
             if !result.score.objectives.is_empty() {
-                scores.per_example_objectives.insert(*id, result.score.objectives.clone());
+                scores.per_example_objectives.insert(id, result.score.objectives);
             }
+            outputs.insert(id, result.output);
+            feedback.insert(id, result.score.feedback);
         }
         let next_component = parents
             .iter()
@@ -462,8 +472,8 @@ impl Engine {
             origin,
             mean_score: scores.mean(),
             scores: scores.clone(),
-            outputs: results.iter().map(|(id, r)| (*id, r.output.clone())).collect(),
-            feedback: results.iter().map(|(id, r)| (*id, r.score.feedback.clone())).collect(),
+            outputs,
+            feedback,
             iteration,
             iteration_id,
             discovered_at: self.ledger - charged,
@@ -957,7 +967,7 @@ impl Engine {
                 Origin::Reflection,
                 it.iteration,
                 iteration_id,
-                &results,
+                results,
                 own_charge + charged_before,
             );
             self.events.push(Event::ProposalAccepted {
@@ -1113,7 +1123,7 @@ impl Engine {
             Origin::Merge,
             it.iteration,
             it.id.clone(),
-            &results,
+            results,
             batch.charged,
         );
         self.merge.accepted += 1;
@@ -1196,7 +1206,7 @@ impl Engine {
             Origin::Human,
             self.iterations,
             format!("human-{index}"),
-            &results,
+            results,
             batch.charged,
         );
         self.phase = Phase::Between;

@@ -1,0 +1,40 @@
+//! Plain HTTP request and response values: what a transport sends and what it brings back.
+
+/// A request ready to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    /// Full URL.
+    pub url: String,
+    /// Header name/value pairs (the minimum set the provider needs; see `wire`).
+    pub headers: Vec<(String, String)>,
+    /// JSON body (always a POST).
+    pub body: String,
+}
+
+impl HttpRequest {
+    /// The value of a header, case-insensitively.
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// What came back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    /// Status code.
+    pub status: u16,
+    /// Headers the transport could read (browsers expose only CORS-safelisted ones plus those
+    /// in Access-Control-Expose-Headers).
+    pub headers: Vec<(String, String)>,
+    /// Body text.
+    pub body: String,
+}
+
+impl HttpResponse {
+    /// The value of a header, case-insensitively.
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}

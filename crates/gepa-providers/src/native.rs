@@ -1,0 +1,184 @@
+//! The native transport (CLI and tests): reqwest with rustls, and an async engine driver.
+//!
+//! The only native code here that touches the network; everything it decides (request shape,
+//! parsing, classification, retries, prices) comes from the pure modules.
+
+use std::time::Duration;
+
+use gepa_core::{ChatMessage, Engine, ModelRole, Reply, Request, Rng};
+
+use crate::endpoint::EndpointConfig;
+use crate::error::{ErrorKind, ProviderError};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::price::PriceTable;
+use crate::retry::RetryPolicy;
+use crate::wire::{Completion, build_request, parse_response};
+
+/// An HTTP client for chat calls.
+#[derive(Debug, Clone)]
+pub struct NativeClient {
+    http: reqwest::Client,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Retry settings.
+    pub retry: RetryPolicy,
+    /// Prices used to fill in costs.
+    pub prices: PriceTable,
+}
+
+impl NativeClient {
+    /// A client with a per-request timeout and default retries and prices.
+    ///
+    /// # Errors
+    /// When the TLS backend cannot be initialised.
+    pub fn new(timeout: Duration) -> Result<Self, ProviderError> {
+        let http = reqwest::Client::builder().build().map_err(|e| {
+            ProviderError::new(ErrorKind::Network, format!("could not create the HTTP client: {e}"))
+        })?;
+        Ok(NativeClient {
+            http,
+            timeout,
+            retry: RetryPolicy::default(),
+            prices: PriceTable::default(),
+        })
+    }
+
+    /// Sends one request once (no retries).
+    ///
+    /// # Errors
+    /// `Timeout` or `Network` when no response arrived.
+    pub async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, ProviderError> {
+        let mut builder =
+            self.http.post(&request.url).timeout(self.timeout).body(request.body.clone());
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
+        }
+        let response = builder.send().await.map_err(classify_reqwest)?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_owned(), v.to_owned())))
+            .collect();
+        let body = response.text().await.map_err(classify_reqwest)?;
+        Ok(HttpResponse { status, headers, body })
+    }
+
+    /// One chat completion with retries; the returned usage carries the cost when the model's
+    /// price is known.
+    ///
+    /// # Errors
+    /// The last error once retrying cannot help or attempts are exhausted.
+    pub async fn complete(
+        &self,
+        config: &EndpointConfig,
+        messages: &[ChatMessage],
+        rng: &mut Rng,
+    ) -> Result<Completion, ProviderError> {
+        let request = build_request(config, messages);
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let result = match self.send(&request).await {
+                Ok(response) => parse_response(config.kind, &response),
+                Err(error) => Err(error),
+            };
+            match result {
+                Ok(mut completion) => {
+                    completion.usage = self.prices.priced(&config.model, completion.usage);
+                    return Ok(completion);
+                }
+                Err(error) => match self.retry.next_delay(attempts, &error, rng) {
+                    Some(delay) => tokio::time::sleep(Duration::from_millis(delay)).await,
+                    None => return Err(error),
+                },
+            }
+        }
+    }
+}
+
+fn classify_reqwest(error: reqwest::Error) -> ProviderError {
+    let text = crate::redact::redact_secrets(&error.to_string(), &[]);
+    if error.is_timeout() {
+        ProviderError::new(ErrorKind::Timeout, text)
+    } else if error.is_decode() || error.is_body() {
+        ProviderError::new(
+            ErrorKind::Malformed,
+            format!("the connection dropped or the body was unreadable: {text}"),
+        )
+    } else {
+        ProviderError::new(ErrorKind::Network, text)
+    }
+}
+
+/// The endpoints a run uses, by role.
+#[derive(Debug, Clone)]
+pub struct Endpoints {
+    /// Runs the candidate program.
+    pub task: EndpointConfig,
+    /// Rewrites components.
+    pub reflection: EndpointConfig,
+    /// Grades outputs (model-graded metrics); defaults to the reflection endpoint.
+    pub judge: Option<EndpointConfig>,
+}
+
+impl Endpoints {
+    fn for_role(&self, role: ModelRole) -> &EndpointConfig {
+        match role {
+            ModelRole::Task => &self.task,
+            ModelRole::Reflection => &self.reflection,
+            ModelRole::Judge => self.judge.as_ref().unwrap_or(&self.reflection),
+        }
+    }
+}
+
+/// Converts a call's outcome into what the engine expects.
+#[must_use]
+pub fn to_reply(result: Result<Completion, ProviderError>) -> Reply {
+    match result {
+        Ok(c) => Reply::Text { truncated: c.truncated(), text: c.text, usage: c.usage },
+        Err(e) => Reply::Failed { failure: e.failure_kind(), error: e.to_string() },
+    }
+}
+
+/// Drives an engine until it finishes or pauses, running each wave of requests concurrently.
+/// `now_ms` supplies the current time (the engine never reads a clock); `on_events` sees every
+/// event batch (for progress display and saving). Returns when the run is finished or paused.
+pub async fn drive(
+    engine: &mut Engine,
+    client: &NativeClient,
+    endpoints: &Endpoints,
+    seed: u64,
+    mut now_ms: impl FnMut() -> u64,
+    mut on_events: impl FnMut(&Engine, Vec<gepa_core::Event>),
+) {
+    let mut rng = Rng::from_seed(seed);
+    loop {
+        let requests: Vec<Request> = engine.take_requests(now_ms());
+        let events = engine.drain_events();
+        on_events(engine, events);
+        let paused = !matches!(engine.status(), gepa_core::Status::Running);
+        if engine.is_finished() || (requests.is_empty() && paused) {
+            return;
+        }
+        if requests.is_empty() {
+            continue;
+        }
+        let mut set = tokio::task::JoinSet::new();
+        for request in requests {
+            let client = client.clone();
+            let config = endpoints.for_role(request.role).clone();
+            let mut call_rng = Rng::from_seed(rng.next_u64());
+            set.spawn(async move {
+                let reply =
+                    to_reply(client.complete(&config, &request.messages, &mut call_rng).await);
+                (request.id, reply)
+            });
+        }
+        while let Some(joined) = set.join_next().await {
+            if let Ok((id, reply)) = joined {
+                engine.handle_reply(id, reply, now_ms());
+            }
+        }
+    }
+}
