@@ -9,6 +9,7 @@
 pub mod endpoint;
 pub mod error;
 pub mod http;
+pub mod limiter;
 pub mod preset;
 pub mod price;
 pub mod redact;

@@ -3,6 +3,7 @@
 //! The only native code here that touches the network; everything it decides (request shape,
 //! parsing, classification, retries, prices) comes from the pure modules.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use gepa_core::{ChatMessage, Engine, ModelRole, Reply, Request, Rng};
@@ -10,14 +11,19 @@ use gepa_core::{ChatMessage, Engine, ModelRole, Reply, Request, Rng};
 use crate::endpoint::EndpointConfig;
 use crate::error::{ErrorKind, ProviderError};
 use crate::http::{HttpRequest, HttpResponse};
+use crate::limiter::{Limiter, LimiterState, Outcome, Permit};
 use crate::price::PriceTable;
 use crate::retry::RetryPolicy;
 use crate::wire::{Completion, build_request, parse_response};
 
-/// An HTTP client for chat calls.
+/// An HTTP client for chat calls to one endpoint, with its concurrency limiter. Clones share the
+/// limiter, so every task calling the endpoint through a clone is limited together.
 #[derive(Debug, Clone)]
 pub struct NativeClient {
     http: reqwest::Client,
+    limiter: Arc<Mutex<Limiter>>,
+    slot_freed: Arc<tokio::sync::Notify>,
+    epoch: tokio::time::Instant,
     /// Per-request timeout.
     pub timeout: Duration,
     /// Retry settings.
@@ -37,10 +43,76 @@ impl NativeClient {
         })?;
         Ok(NativeClient {
             http,
+            limiter: Arc::new(Mutex::new(Limiter::new(4))),
+            slot_freed: Arc::new(tokio::sync::Notify::new()),
+            epoch: tokio::time::Instant::now(),
             timeout,
             retry: RetryPolicy::default(),
             prices: PriceTable::default(),
         })
+    }
+
+    /// The same client with a different concurrency limit (default 4).
+    #[must_use]
+    pub fn with_concurrency(mut self, limit: usize) -> Self {
+        self.limiter = Arc::new(Mutex::new(Limiter::new(limit)));
+        self
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn with_limiter<T>(&self, f: impl FnOnce(&mut Limiter) -> T) -> T {
+        // A poisoned lock only means another task panicked mid-update; the counts are still usable.
+        let mut guard = self.limiter.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut guard)
+    }
+
+    /// Queued / in flight / backing off, for display.
+    #[must_use]
+    pub fn limiter_state(&self) -> LimiterState {
+        let now = self.now_ms();
+        self.with_limiter(|l| l.state(now))
+    }
+
+    /// The most calls that were ever in flight at once.
+    #[must_use]
+    pub fn peak_in_flight(&self) -> usize {
+        self.with_limiter(|l| l.peak_in_flight())
+    }
+
+    /// Waits for a permit. Dropping the future while it waits leaves the queue; dropping the
+    /// returned slot without [`Slot::finish`] frees it (a cancelled call).
+    async fn acquire(&self) -> Slot<'_> {
+        let mut queue = QueueTicket { client: self, queued: false };
+        loop {
+            let now = self.now_ms();
+            match self.with_limiter(|l| l.acquire(now, queue.queued)) {
+                Permit::Go => {
+                    queue.queued = false;
+                    return Slot { client: self, finished: false };
+                }
+                Permit::WaitUntil(until) => {
+                    queue.queued = true;
+                    tokio::time::sleep(Duration::from_millis(until.saturating_sub(now))).await;
+                }
+                Permit::WaitForSlot => {
+                    queue.queued = true;
+                    // Re-check periodically too, so a wake-up between the check and the wait is
+                    // never lost.
+                    let _ =
+                        tokio::time::timeout(Duration::from_millis(50), self.slot_freed.notified())
+                            .await;
+                }
+            }
+        }
+    }
+
+    fn release(&self, outcome: Outcome) {
+        let now = self.now_ms();
+        self.with_limiter(|l| l.finish(outcome, now));
+        self.slot_freed.notify_waiters();
     }
 
     /// Sends one request once (no retries).
@@ -79,10 +151,18 @@ impl NativeClient {
         let mut attempts = 0;
         loop {
             attempts += 1;
+            let slot = self.acquire().await;
             let result = match self.send(&request).await {
                 Ok(response) => parse_response(config.kind, &response),
                 Err(error) => Err(error),
             };
+            let outcome = match &result {
+                Err(e) if e.kind == ErrorKind::RateLimited => {
+                    Outcome::RateLimited { retry_after_ms: e.retry_after_ms }
+                }
+                _ => Outcome::Done,
+            };
+            slot.finish(outcome);
             match result {
                 Ok(mut completion) => {
                     completion.usage = self.prices.priced(&config.model, completion.usage);
@@ -179,6 +259,41 @@ pub async fn drive(
             if let Ok((id, reply)) = joined {
                 engine.handle_reply(id, reply, now_ms());
             }
+        }
+    }
+}
+
+/// A caller waiting in the limiter's queue; leaves the queue if dropped while waiting.
+struct QueueTicket<'a> {
+    client: &'a NativeClient,
+    queued: bool,
+}
+
+impl Drop for QueueTicket<'_> {
+    fn drop(&mut self) {
+        if self.queued {
+            self.client.with_limiter(Limiter::leave_queue);
+        }
+    }
+}
+
+/// A call in flight; frees its slot when finished, or when dropped (cancelled).
+struct Slot<'a> {
+    client: &'a NativeClient,
+    finished: bool,
+}
+
+impl Slot<'_> {
+    fn finish(mut self, outcome: Outcome) {
+        self.finished = true;
+        self.client.release(outcome);
+    }
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.client.release(Outcome::Done);
         }
     }
 }
