@@ -6,6 +6,7 @@
 //! browser's lives in the app (`fetch` through gloo-net), the native one is `native` (reqwest with
 //! rustls), enabled by the `native` feature. Only transports know how to send bytes.
 
+pub mod cache;
 pub mod endpoint;
 pub mod error;
 pub mod http;

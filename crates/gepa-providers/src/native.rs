@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use gepa_core::{ChatMessage, Engine, ModelRole, Reply, Request, Rng};
 
+use crate::cache::{ResponseCache, cache_key};
 use crate::endpoint::EndpointConfig;
 use crate::error::{ErrorKind, ProviderError};
 use crate::http::{HttpRequest, HttpResponse};
@@ -22,6 +23,7 @@ use crate::wire::{Completion, build_request, parse_response};
 pub struct NativeClient {
     http: reqwest::Client,
     limiter: Arc<Mutex<Limiter>>,
+    cache: Option<Arc<Mutex<ResponseCache>>>,
     slot_freed: Arc<tokio::sync::Notify>,
     epoch: tokio::time::Instant,
     /// Per-request timeout.
@@ -44,6 +46,7 @@ impl NativeClient {
         Ok(NativeClient {
             http,
             limiter: Arc::new(Mutex::new(Limiter::new(4))),
+            cache: None,
             slot_freed: Arc::new(tokio::sync::Notify::new()),
             epoch: tokio::time::Instant::now(),
             timeout,
@@ -57,6 +60,33 @@ impl NativeClient {
     pub fn with_concurrency(mut self, limit: usize) -> Self {
         self.limiter = Arc::new(Mutex::new(Limiter::new(limit)));
         self
+    }
+
+    /// The same client with a response cache (shared by its clones).
+    #[must_use]
+    pub fn with_cache(mut self, cache: ResponseCache) -> Self {
+        self.cache = Some(Arc::new(Mutex::new(cache)));
+        self
+    }
+
+    /// A copy of the cache's current contents, for saving.
+    #[must_use]
+    pub fn cache_snapshot(&self) -> Option<ResponseCache> {
+        self.cache
+            .as_ref()
+            .map(|c| c.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone())
+    }
+
+    fn cache_get(&self, key: &str) -> Option<Completion> {
+        self.cache
+            .as_ref()
+            .and_then(|c| c.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(key))
+    }
+
+    fn cache_put(&self, key: String, completion: &Completion) {
+        if let Some(cache) = &self.cache {
+            cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner).put(key, completion);
+        }
     }
 
     fn now_ms(&self) -> u64 {
@@ -147,6 +177,10 @@ impl NativeClient {
         messages: &[ChatMessage],
         rng: &mut Rng,
     ) -> Result<Completion, ProviderError> {
+        let key = self.cache.as_ref().map(|_| cache_key(config, messages));
+        if let Some(hit) = key.as_deref().and_then(|k| self.cache_get(k)) {
+            return Ok(hit);
+        }
         let request = build_request(config, messages);
         let mut attempts = 0;
         loop {
@@ -165,6 +199,9 @@ impl NativeClient {
             slot.finish(outcome);
             match result {
                 Ok(mut completion) => {
+                    if let Some(key) = key {
+                        self.cache_put(key, &completion);
+                    }
                     completion.usage = self.prices.priced(&config.model, completion.usage);
                     return Ok(completion);
                 }
@@ -296,4 +333,33 @@ impl Drop for Slot<'_> {
             self.client.release(Outcome::Done);
         }
     }
+}
+
+/// Loads a cache file; a missing file is an empty cache.
+///
+/// # Errors
+/// When the file exists but cannot be read or parsed (the message says to delete it).
+pub fn load_cache_file(path: &std::path::Path) -> Result<ResponseCache, String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "the response cache {} is damaged ({e}); delete it to start a new one",
+                path.display()
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ResponseCache::default()),
+        Err(e) => Err(format!("cannot read the response cache {}: {e}", path.display())),
+    }
+}
+
+/// Saves a cache file atomically: a crash mid-write leaves the previous file intact.
+///
+/// # Errors
+/// When the file cannot be written.
+pub fn save_cache_file(path: &std::path::Path, cache: &ResponseCache) -> Result<(), String> {
+    let text = serde_json::to_string(cache)
+        .map_err(|e| format!("cannot encode the response cache: {e}"))?;
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("cannot replace {}: {e}", path.display()))
 }

@@ -275,3 +275,42 @@ async fn a_cancelled_call_frees_its_slot_and_queue_place() {
     assert!(waiting.await.unwrap().is_ok(), "the queued call proceeds once the slot is freed");
     assert_eq!((client.limiter_state().in_flight, client.limiter_state().queued), (0, 0));
 }
+
+#[tokio::test]
+async fn only_complete_replies_are_cached_and_the_cache_file_round_trips() {
+    use gepa_providers::cache::ResponseCache;
+    use gepa_providers::native::{load_cache_file, save_cache_file};
+    let server = FaultServer::start().await;
+    let cached = client(1).with_cache(ResponseCache::default());
+    for _ in 0..2 {
+        cached.complete(&server.endpoint("ok"), &hi(), &mut Rng::from_seed(0)).await.unwrap();
+        cached.complete(&server.endpoint("length"), &hi(), &mut Rng::from_seed(0)).await.unwrap();
+        let _ = cached.complete(&server.endpoint("auth"), &hi(), &mut Rng::from_seed(0)).await;
+    }
+    assert_eq!(server.calls("ok"), 1, "a complete reply is served from the cache");
+    assert_eq!(server.calls("length"), 2, "a truncated reply is never cached");
+    assert_eq!(server.calls("auth"), 2, "an error is never cached");
+
+    let dir = std::env::temp_dir().join(format!("gepa-cache-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("cache.json");
+    let mut keyed = server.endpoint("ok");
+    keyed.api_key = "sk-never-stored-123456".into();
+    cached.complete(&keyed, &hi(), &mut Rng::from_seed(0)).await.unwrap();
+    save_cache_file(&path, &cached.cache_snapshot().unwrap()).unwrap();
+    assert!(!std::fs::read_to_string(&path).unwrap().contains("sk-never-stored-123456"));
+    let reloaded = client(1).with_cache(load_cache_file(&path).unwrap());
+    reloaded.complete(&server.endpoint("ok"), &hi(), &mut Rng::from_seed(0)).await.unwrap();
+    assert_eq!(server.calls("ok"), 1, "served from the reloaded file");
+    std::fs::write(&path, "{broken").unwrap();
+    assert!(load_cache_file(&path).unwrap_err().contains("delete it"));
+    assert!(load_cache_file(&dir.join("missing.json")).unwrap().is_empty());
+
+    let mut off = load_cache_file(&dir.join("missing.json")).unwrap();
+    off.enabled = false;
+    let bypass = client(1).with_cache(off);
+    bypass.complete(&server.endpoint("ok"), &hi(), &mut Rng::from_seed(0)).await.unwrap();
+    bypass.complete(&server.endpoint("ok"), &hi(), &mut Rng::from_seed(0)).await.unwrap();
+    assert_eq!(server.calls("ok"), 3, "bypass reads and writes nothing");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
