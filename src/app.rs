@@ -1,16 +1,27 @@
 use leptos::prelude::*;
 
-use crate::components::{region_panel::RegionPanel, site_header::SiteHeader};
+use crate::components::{
+    endpoint_settings::EndpointSettings, region_panel::RegionPanel, site_header::SiteHeader,
+};
 use crate::layout::REGIONS;
+use crate::state::endpoint_form::EndpointForm;
 
 /// The whole page: a header, then one panel per layout region.
 #[component]
 pub fn App() -> impl IntoView {
+    let task_endpoint = RwSignal::new(EndpointForm::default());
+    let [settings, dataset, prompt, run, tree] = REGIONS;
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <SiteHeader/>
         <main id="main" class="workspace" data-testid="workspace">
-            {REGIONS.iter().map(|region| view! { <RegionPanel region=*region/> }).collect_view()}
+            <RegionPanel region=settings>
+                <EndpointSettings id="task" form=task_endpoint/>
+            </RegionPanel>
+            <RegionPanel region=dataset/>
+            <RegionPanel region=prompt/>
+            <RegionPanel region=run/>
+            <RegionPanel region=tree/>
         </main>
         <footer class="site-footer">
             <p>

@@ -7,5 +7,7 @@
 mod app;
 pub mod components;
 pub mod layout;
+pub mod state;
+pub mod transport;
 
 pub use app::App;

@@ -7,6 +7,9 @@ use crate::layout::Region;
 pub fn RegionPanel(
     /// Which region this panel renders.
     region: Region,
+    /// The region's controls; without them the panel shows its summary.
+    #[prop(optional)]
+    children: Option<Children>,
 ) -> impl IntoView {
     let heading_id = format!("{}-heading", region.id);
     let labelled_by = heading_id.clone();
@@ -20,6 +23,7 @@ pub fn RegionPanel(
         >
             <h2 id=heading_id>{region.title}</h2>
             <p class="panel-summary">{region.summary}</p>
+            {children.map(|c| c())}
         </section>
     }
 }

@@ -7,6 +7,7 @@
 //! rustls), enabled by the `native` feature. Only transports know how to send bytes.
 
 pub mod cache;
+pub mod doctor;
 pub mod endpoint;
 pub mod error;
 pub mod http;

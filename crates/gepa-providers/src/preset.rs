@@ -51,6 +51,21 @@ impl Preset {
         Preset::Custom,
     ];
 
+    /// Stable identifier (the serialised name), e.g. `llama_cpp`.
+    #[must_use]
+    pub fn id(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    /// The preset with identifier `id`.
+    #[must_use]
+    pub fn from_id(id: &str) -> Option<Preset> {
+        serde_json::from_value(serde_json::Value::String(id.to_owned())).ok()
+    }
+
     /// Display name.
     #[must_use]
     pub fn label(self) -> &'static str {

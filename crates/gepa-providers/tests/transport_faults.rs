@@ -16,6 +16,9 @@ use tokio::net::{TcpListener, TcpStream};
 
 const OK: &str = r#"{"choices":[{"message":{"content":"hello"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1}}"#;
 
+/// Status, extra headers, body.
+type Scripted = (u16, Vec<(&'static str, &'static str)>, String);
+
 #[derive(Default)]
 struct Stats {
     calls: BTreeMap<String, usize>,
@@ -99,7 +102,7 @@ async fn serve(mut socket: TcpStream, stats: Arc<Mutex<Stats>>) {
         s.peak_open = s.peak_open.max(s.open);
         call
     };
-    let reply: Option<(u16, Vec<(&str, &str)>, String)> = match fault.as_str() {
+    let reply: Option<Scripted> = match fault.as_str() {
         "rate" if call == 1 => {
             Some((429, vec![("Retry-After", "1")], r#"{"error":{"message":"slow down"}}"#.into()))
         }

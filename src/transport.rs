@@ -1,0 +1,101 @@
+//! The browser transport: the only place in the app that sends HTTP (through `fetch`).
+//!
+//! What to send and how to read the reply come from `gepa_providers`; this module only moves
+//! bytes, enforces a per-request timeout, and lets the caller cancel through an
+//! `AbortController` it owns (Stop aborts every in-flight call).
+
+pub mod doctor;
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use gepa_providers::{HttpRequest, HttpResponse};
+use web_sys::{AbortController, RequestMode};
+
+/// Why no response arrived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FetchFailure {
+    /// `fetch` rejected: network down, CORS refusal, mixed content, permission denied.
+    NoResponse(String),
+    /// The per-request timeout fired.
+    TimedOut,
+    /// The caller aborted the request.
+    Aborted,
+}
+
+/// Sends `request` once. `abort` is the caller's controller; the timeout aborts it too.
+///
+/// # Errors
+/// When no response arrived.
+pub async fn fetch_once(
+    request: &HttpRequest,
+    timeout_ms: u32,
+    abort: &AbortController,
+) -> Result<HttpResponse, FetchFailure> {
+    let timed_out = Rc::new(Cell::new(false));
+    let timer = {
+        let (flag, controller) = (timed_out.clone(), abort.clone());
+        gloo_timers::callback::Timeout::new(timeout_ms, move || {
+            flag.set(true);
+            controller.abort();
+        })
+    };
+    let signal = abort.signal();
+    let mut builder = gloo_net::http::RequestBuilder::new(&request.url)
+        .method(gloo_net::http::Method::POST)
+        .abort_signal(Some(&signal));
+    for (name, value) in &request.headers {
+        builder = builder.header(name, value);
+    }
+    let outcome = match builder.body(request.body.clone()) {
+        Ok(req) => req.send().await,
+        Err(e) => Err(e),
+    };
+    let result = match outcome {
+        Ok(response) => {
+            let status = response.status();
+            let headers = response.headers().entries().collect();
+            match response.text().await {
+                Ok(body) => Ok(HttpResponse { status, headers, body }),
+                Err(e) => Err(failure(&timed_out, abort, e.to_string())),
+            }
+        }
+        Err(e) => Err(failure(&timed_out, abort, e.to_string())),
+    };
+    drop(timer);
+    result
+}
+
+fn failure(timed_out: &Cell<bool>, abort: &AbortController, message: String) -> FetchFailure {
+    if timed_out.get() {
+        FetchFailure::TimedOut
+    } else if abort.signal().aborted() {
+        FetchFailure::Aborted
+    } else {
+        FetchFailure::NoResponse(message)
+    }
+}
+
+/// True when something answers at `url` at all, ignoring CORS: a `no-cors` GET resolves (with an
+/// opaque response) whenever a server replies, and rejects when nothing is there.
+pub async fn reachable_without_cors(url: &str, timeout_ms: u32) -> bool {
+    let Ok(abort) = AbortController::new() else { return false };
+    let timer = {
+        let controller = abort.clone();
+        gloo_timers::callback::Timeout::new(timeout_ms, move || controller.abort())
+    };
+    let signal = abort.signal();
+    let result = gloo_net::http::RequestBuilder::new(url)
+        .mode(RequestMode::NoCors)
+        .abort_signal(Some(&signal))
+        .send()
+        .await;
+    drop(timer);
+    result.is_ok()
+}
+
+/// Milliseconds since the page's time origin (for latency and the engine's clock).
+#[must_use]
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
