@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::candidate::Candidate;
 use crate::data::Split;
 use crate::reflect::ScreenReject;
+use crate::request::Usage;
 
 /// How a pool candidate came to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -214,6 +215,8 @@ pub enum Event {
         feedback: Vec<String>,
         /// Rollouts charged (cache hits are free).
         charged: u64,
+        /// Tokens and cost of the calls made for this evaluation.
+        usage: Usage,
     },
     /// A parent was perfect on its minibatch, so no reflection was made for the task.
     ReflectionSkipped {
@@ -249,6 +252,8 @@ pub enum Event {
         raw_reply: String,
         /// The extracted text.
         proposal: String,
+        /// Tokens and cost of the reflection call.
+        usage: Usage,
     },
     /// A proposal was rejected.
     ProposalRejected {

@@ -3,6 +3,7 @@
 //! Keys depend on the frontier type (spec §1.5): one per validation example (`instance`), one per
 //! objective (`objective`), both (`hybrid`), or one per (example, objective) cell (`cartesian`).
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
@@ -200,8 +201,8 @@ impl ParetoFront {
 
     /// Holder sets per key, restricted by `keep` (used by top-k selection).
     #[must_use]
-    pub fn holder_sets(&self) -> Vec<BTreeSet<usize>> {
-        self.entries.values().map(|e| e.holders.clone()).collect()
+    pub fn holder_sets(&self) -> Vec<&BTreeSet<usize>> {
+        self.entries.values().map(|e| &e.holders).collect()
     }
 }
 
@@ -209,13 +210,17 @@ impl ParetoFront {
 /// first appearance across the keys), repeatedly drop the first candidate all of whose keys are
 /// also held by another remaining candidate. Every key keeps at least one holder.
 #[must_use]
-pub fn prune_redundant(holder_sets: &[BTreeSet<usize>], means: &[f64]) -> BTreeSet<usize> {
-    let n = holder_sets.iter().filter_map(|set| set.last()).max().map_or(0, |m| m + 1);
+pub fn prune_redundant<S: Borrow<BTreeSet<usize>>>(
+    holder_sets: &[S],
+    means: &[f64],
+) -> BTreeSet<usize> {
+    let n = holder_sets.iter().filter_map(|set| set.borrow().last()).max().map_or(0, |m| m + 1);
     // First appearance order, then a stable sort by ascending mean.
     let mut order: Vec<usize> = Vec::new();
     let mut keys_of: Vec<Vec<usize>> = vec![Vec::new(); n];
     let mut alive: Vec<usize> = Vec::with_capacity(holder_sets.len());
     for (key, set) in holder_sets.iter().enumerate() {
+        let set = set.borrow();
         alive.push(set.len());
         for idx in set {
             if keys_of[*idx].is_empty() {
@@ -245,13 +250,13 @@ pub fn prune_redundant(holder_sets: &[BTreeSet<usize>], means: &[f64]) -> BTreeS
 
 /// How many keys each surviving candidate holds after pruning (its Pareto sampling weight).
 #[must_use]
-pub fn key_weights(
-    holder_sets: &[BTreeSet<usize>],
+pub fn key_weights<S: Borrow<BTreeSet<usize>>>(
+    holder_sets: &[S],
     survivors: &BTreeSet<usize>,
 ) -> BTreeMap<usize, usize> {
     let mut weights = BTreeMap::new();
     for set in holder_sets {
-        for idx in set.intersection(survivors) {
+        for idx in set.borrow().intersection(survivors) {
             *weights.entry(*idx).or_insert(0) += 1;
         }
     }

@@ -18,7 +18,7 @@ pub struct MergeInput<'a> {
     /// Scored validation ids per pool index.
     pub scored: &'a [BTreeSet<u32>],
     /// Front holder sets.
-    pub holder_sets: &'a [BTreeSet<usize>],
+    pub holder_sets: &'a [&'a BTreeSet<usize>],
     /// Minimum commonly scored validation ids.
     pub overlap_floor: usize,
 }
@@ -212,13 +212,13 @@ mod tests {
         let candidates = vec![cand("a0", "b0"), cand("a1", "b0"), cand("a0", "b2")];
         let parents = vec![vec![], vec![0], vec![0]];
         let scored: Vec<BTreeSet<u32>> = vec![(0..5).collect(); 3];
-        let holder_sets = vec![BTreeSet::from([1]), BTreeSet::from([2])];
+        let holder_sets = [BTreeSet::from([1]), BTreeSet::from([2])];
         let input = MergeInput {
             means: &[0.2, 0.5, 0.6],
             parents: &parents,
             candidates: &candidates,
             scored: &scored,
-            holder_sets: &holder_sets,
+            holder_sets: &holder_sets.iter().collect::<Vec<_>>(),
             overlap_floor: 5,
         };
         let (mut tried, mut produced) = (BTreeSet::new(), BTreeSet::new());
@@ -236,13 +236,13 @@ mod tests {
         let candidates = vec![cand("a0", "b0"), cand("a1", "b0"), cand("a0", "b2")];
         let parents = vec![vec![], vec![0], vec![0]];
         let scored: Vec<BTreeSet<u32>> = vec![(0..3).collect(); 3];
-        let holder_sets = vec![BTreeSet::from([1]), BTreeSet::from([2])];
+        let holder_sets = [BTreeSet::from([1]), BTreeSet::from([2])];
         let input = MergeInput {
             means: &[0.2, 0.5, 0.6],
             parents: &parents,
             candidates: &candidates,
             scored: &scored,
-            holder_sets: &holder_sets,
+            holder_sets: &holder_sets.iter().collect::<Vec<_>>(),
             overlap_floor: 5,
         };
         let (mut tried, mut produced) = (BTreeSet::new(), BTreeSet::new());
@@ -255,13 +255,13 @@ mod tests {
         let candidates = vec![cand("a0", "b0"), cand("a1", "b0"), cand("a0", "b2")];
         let parents = vec![vec![], vec![0], vec![0]];
         let scored: Vec<BTreeSet<u32>> = vec![(0..5).collect(); 3];
-        let holder_sets = vec![BTreeSet::from([1]), BTreeSet::from([2])];
+        let holder_sets = [BTreeSet::from([1]), BTreeSet::from([2])];
         let input = MergeInput {
             means: &[0.0, 0.5, 0.6],
             parents: &parents,
             candidates: &candidates,
             scored: &scored,
-            holder_sets: &holder_sets,
+            holder_sets: &holder_sets.iter().collect::<Vec<_>>(),
             overlap_floor: 1,
         };
         let found =

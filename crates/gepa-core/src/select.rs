@@ -50,7 +50,7 @@ pub struct SelectionInput<'a> {
     /// Mean validation score per pool index (−∞ if unscored).
     pub means: &'a [f64],
     /// Holder set per front key.
-    pub holder_sets: &'a [BTreeSet<usize>],
+    pub holder_sets: &'a [&'a BTreeSet<usize>],
     /// Candidates the user excluded from selection.
     pub excluded: &'a BTreeSet<usize>,
 }
@@ -103,7 +103,7 @@ pub fn select_parent(
 }
 
 fn filtered_sets(
-    holder_sets: &[BTreeSet<usize>],
+    holder_sets: &[&BTreeSet<usize>],
     keep: impl Fn(usize) -> bool,
     k: usize,
     means: &[f64],
@@ -124,8 +124,8 @@ fn filtered_sets(
         .collect()
 }
 
-fn pareto_sample(
-    sets: &[BTreeSet<usize>],
+fn pareto_sample<S: std::borrow::Borrow<BTreeSet<usize>>>(
+    sets: &[S],
     input: &SelectionInput<'_>,
     rng: &mut Rng,
 ) -> Option<usize> {
@@ -161,7 +161,8 @@ mod tests {
         n: usize,
     ) -> Vec<usize> {
         let excluded = BTreeSet::new();
-        let input = SelectionInput { means, holder_sets, excluded: &excluded };
+        let refs: Vec<&BTreeSet<usize>> = holder_sets.iter().collect();
+        let input = SelectionInput { means, holder_sets: &refs, excluded: &excluded };
         let mut rng = Rng::from_seed(0);
         let mut counts = vec![0; means.len()];
         for _ in 0..n {
@@ -222,8 +223,8 @@ mod tests {
     fn excluded_candidates_are_never_selected() {
         let holder_sets = sets(&[&[0], &[1]]);
         let excluded = BTreeSet::from([1]);
-        let input =
-            SelectionInput { means: &[0.1, 0.9], holder_sets: &holder_sets, excluded: &excluded };
+        let refs: Vec<&BTreeSet<usize>> = holder_sets.iter().collect();
+        let input = SelectionInput { means: &[0.1, 0.9], holder_sets: &refs, excluded: &excluded };
         let mut rng = Rng::from_seed(5);
         for strategy in
             [Selection::Pareto, Selection::CurrentBest, Selection::EpsilonGreedy { epsilon: 1.0 }]

@@ -765,6 +765,11 @@ fn reflection_cost_cap_stops_the_run() {
                     },
                 }
             }
+            Reply::Text { text, truncated, .. } => Reply::Text {
+                text,
+                truncated,
+                usage: gepa_core::Usage { input_tokens: 10, output_tokens: 1, cost_usd: None },
+            },
             other => other,
         },
         false,
@@ -778,6 +783,25 @@ fn reflection_cost_cap_stops_the_run() {
         summarize(&events)
     );
     assert_eq!(engine.spend().calls[1], 2);
+    // Per-proposal accounting: each reflection's usage is on its event, and the evaluations'
+    // usage adds up to the run's task spend.
+    let reflection_cost: f64 = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::ReflectionReceived { usage, .. } => usage.cost_usd,
+            _ => None,
+        })
+        .sum();
+    assert!((reflection_cost - 0.012).abs() < 1e-12);
+    let evaluated_calls: u64 = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Evaluated { usage, .. } => Some(usage.input_tokens),
+            _ => None,
+        })
+        .sum();
+    assert_eq!(evaluated_calls, engine.spend().task.input_tokens);
+    assert_eq!(evaluated_calls, 10 * engine.rollouts_used());
     assert_eq!(engine.spend().reflection.input_tokens, 200);
 }
 

@@ -98,3 +98,44 @@ async fn real_llm_drives_the_engine_to_completion_with_a_valid_ledger() {
     assert!(engine.spend().task.input_tokens > 0, "usage was recorded");
     assert_eq!(engine.pool()[0].scores.per_example.len(), 2, "the seed was scored on validation");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_llm_eight_concurrent_requests_with_limit_four_all_succeed() {
+    let client = NativeClient::new(Duration::from_secs(120)).unwrap().with_concurrency(4);
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..8u64 {
+        let client = client.clone();
+        let config = endpoint();
+        set.spawn(async move {
+            let messages = [ChatMessage::user(format!("Name a colour. (request {i})"))];
+            client.complete(&config, &messages, &mut Rng::from_seed(i)).await
+        });
+    }
+    while let Some(joined) = set.join_next().await {
+        assert!(!joined.unwrap().unwrap().text.trim().is_empty());
+    }
+    assert_eq!(client.peak_in_flight(), 4, "never more than 4 in flight, and the limit was used");
+    assert_eq!(client.limiter_state().in_flight, 0);
+}
+
+#[tokio::test]
+async fn real_llm_a_cancelled_request_stops_and_frees_its_slot() {
+    let client = NativeClient::new(Duration::from_secs(120)).unwrap().with_concurrency(1);
+    let mut long = endpoint();
+    long.params.max_tokens = Some(2000);
+    let task = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            let messages = [ChatMessage::user("Write a very long story about the sea.")];
+            client.complete(&long, &messages, &mut Rng::from_seed(0)).await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(client.limiter_state().in_flight, 1);
+    task.abort();
+    assert!(task.await.unwrap_err().is_cancelled());
+    assert_eq!(client.limiter_state().in_flight, 0, "the slot is freed");
+    let quick =
+        client.complete(&endpoint(), &[ChatMessage::user("Say hi.")], &mut Rng::from_seed(1)).await;
+    assert!(quick.is_ok(), "the endpoint is usable right after");
+}

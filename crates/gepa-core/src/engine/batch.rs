@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::candidate::Candidate;
 use crate::data::Split;
 use crate::metric::Score;
+use crate::request::Usage;
 
 /// The finished evaluation of one candidate on one example.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,6 +33,9 @@ pub(crate) struct Rollout {
     /// Outputs of the steps done so far.
     pub(crate) outputs: Vec<String>,
     pub(crate) result: Option<RolloutResult>,
+    /// Tokens and cost of this rollout's calls (task steps and judge).
+    #[serde(default)]
+    pub(crate) usage: Usage,
 }
 
 /// Rollouts evaluated together; a stage of an iteration completes when all are done.
@@ -62,6 +66,7 @@ impl Batch {
                 example,
                 outputs: Vec::new(),
                 result: None,
+                usage: Usage::default(),
             }));
         }
         let hashes = candidates.iter().map(Candidate::content_hash).collect();
@@ -80,6 +85,15 @@ impl Batch {
             .filter(|r| r.candidate == index)
             .filter_map(|r| r.result.as_ref().map(|res| (r.example, res)))
             .collect()
+    }
+
+    /// Total usage of candidate `index`'s rollouts.
+    pub(crate) fn usage_of(&self, index: usize) -> Usage {
+        let mut total = Usage::default();
+        for rollout in self.rollouts.iter().filter(|r| r.candidate == index) {
+            total.add(&rollout.usage);
+        }
+        total
     }
 
     /// Sum of candidate `index`'s scores.

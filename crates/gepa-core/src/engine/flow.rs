@@ -103,7 +103,7 @@ impl Engine {
         }
     }
 
-    fn current_batch(&mut self) -> Option<&mut Batch> {
+    pub(super) fn current_batch(&mut self) -> Option<&mut Batch> {
         match &mut self.phase {
             Phase::Seed { batch }
             | Phase::Parents { batch, .. }
@@ -401,6 +401,7 @@ impl Engine {
             outputs: results.iter().map(|(_, r)| r.output.clone()).collect(),
             feedback: results.iter().map(|(_, r)| r.score.feedback.clone()).collect(),
             charged,
+            usage: batch.usage_of(index),
         });
     }
 
@@ -803,6 +804,10 @@ impl Engine {
                 component: job.component.clone(),
                 raw_reply: raw,
                 proposal: proposal.clone(),
+                usage: match &job.reply {
+                    Some(Reply::Text { usage, .. }) => *usage,
+                    _ => crate::request::Usage::default(),
+                },
             });
             let slot = &mut outcomes[job.task];
             match problem {

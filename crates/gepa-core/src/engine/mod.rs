@@ -309,6 +309,12 @@ impl Engine {
         }
         if let Reply::Text { usage, .. } = &reply {
             self.spend.add(pending.request.role, usage);
+            if let PendingTarget::Rollout { index, .. } = pending.target
+                && let Some(batch) = self.current_batch()
+                && let Some(rollout) = batch.rollouts.get_mut(index)
+            {
+                rollout.usage.add(usage);
+            }
         }
         self.route_reply(pending.target, reply);
         if self.paused.is_none() {
