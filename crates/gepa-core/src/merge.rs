@@ -206,66 +206,74 @@ mod tests {
         Candidate::new([("a", a), ("b", b)])
     }
 
+    /// Root 0; child 1 changed `a`; child 2 changed `b`; both children on the front.
+    struct Fixture {
+        candidates: Vec<Candidate>,
+        parents: Vec<Vec<usize>>,
+        scored: Vec<BTreeSet<u32>>,
+        holder_sets: [BTreeSet<usize>; 2],
+    }
+
+    impl Fixture {
+        fn new(n_scored: u32) -> Self {
+            Fixture {
+                candidates: vec![cand("a0", "b0"), cand("a1", "b0"), cand("a0", "b2")],
+                parents: vec![vec![], vec![0], vec![0]],
+                scored: vec![(0..n_scored).collect(); 3],
+                holder_sets: [BTreeSet::from([1]), BTreeSet::from([2])],
+            }
+        }
+
+        fn find(
+            &self,
+            means: &[f64],
+            floor: usize,
+            tried: &mut BTreeSet<(usize, usize, usize)>,
+            produced: &mut BTreeSet<String>,
+            seed: u64,
+        ) -> Option<FoundMerge> {
+            let holder_sets: Vec<&BTreeSet<usize>> = self.holder_sets.iter().collect();
+            let input = MergeInput {
+                means,
+                parents: &self.parents,
+                candidates: &self.candidates,
+                scored: &self.scored,
+                holder_sets: &holder_sets,
+                overlap_floor: floor,
+            };
+            find_merge(&input, tried, produced, &mut Rng::from_seed(seed))
+        }
+    }
+
     #[test]
     fn pair_finder_returns_two_children_of_a_root_and_merges_their_changes() {
-        // 0 = root; 1 changed `a`; 2 changed `b` ⇒ merge (1, 2, ancestor 0) takes both changes.
-        let candidates = vec![cand("a0", "b0"), cand("a1", "b0"), cand("a0", "b2")];
-        let parents = vec![vec![], vec![0], vec![0]];
-        let scored: Vec<BTreeSet<u32>> = vec![(0..5).collect(); 3];
-        let holder_sets = [BTreeSet::from([1]), BTreeSet::from([2])];
-        let input = MergeInput {
-            means: &[0.2, 0.5, 0.6],
-            parents: &parents,
-            candidates: &candidates,
-            scored: &scored,
-            holder_sets: &holder_sets.iter().collect::<Vec<_>>(),
-            overlap_floor: 5,
-        };
+        let fixture = Fixture::new(5);
         let (mut tried, mut produced) = (BTreeSet::new(), BTreeSet::new());
-        let found = find_merge(&input, &mut tried, &mut produced, &mut Rng::from_seed(0)).unwrap();
+        let found = fixture.find(&[0.2, 0.5, 0.6], 5, &mut tried, &mut produced, 0).unwrap();
         assert_eq!(found.parents, [1, 2]);
         assert_eq!(found.ancestor, 0);
         assert_eq!(found.child, cand("a1", "b2"));
         assert!(tried.contains(&(1, 2, 0)));
         // The same merge is never produced again.
-        assert_eq!(find_merge(&input, &mut tried, &mut produced, &mut Rng::from_seed(0)), None);
+        assert_eq!(fixture.find(&[0.2, 0.5, 0.6], 5, &mut tried, &mut produced, 0), None);
     }
 
     #[test]
     fn overlap_floor_blocks_pairs_without_recording_them() {
-        let candidates = vec![cand("a0", "b0"), cand("a1", "b0"), cand("a0", "b2")];
-        let parents = vec![vec![], vec![0], vec![0]];
-        let scored: Vec<BTreeSet<u32>> = vec![(0..3).collect(); 3];
-        let holder_sets = [BTreeSet::from([1]), BTreeSet::from([2])];
-        let input = MergeInput {
-            means: &[0.2, 0.5, 0.6],
-            parents: &parents,
-            candidates: &candidates,
-            scored: &scored,
-            holder_sets: &holder_sets.iter().collect::<Vec<_>>(),
-            overlap_floor: 5,
-        };
         let (mut tried, mut produced) = (BTreeSet::new(), BTreeSet::new());
-        assert_eq!(find_merge(&input, &mut tried, &mut produced, &mut Rng::from_seed(0)), None);
+        assert_eq!(Fixture::new(3).find(&[0.2, 0.5, 0.6], 5, &mut tried, &mut produced, 0), None);
         assert!(tried.is_empty() && produced.is_empty());
     }
 
     #[test]
     fn all_zero_ancestor_weights_fall_back_to_uniform() {
-        let candidates = vec![cand("a0", "b0"), cand("a1", "b0"), cand("a0", "b2")];
-        let parents = vec![vec![], vec![0], vec![0]];
-        let scored: Vec<BTreeSet<u32>> = vec![(0..5).collect(); 3];
-        let holder_sets = [BTreeSet::from([1]), BTreeSet::from([2])];
-        let input = MergeInput {
-            means: &[0.0, 0.5, 0.6],
-            parents: &parents,
-            candidates: &candidates,
-            scored: &scored,
-            holder_sets: &holder_sets.iter().collect::<Vec<_>>(),
-            overlap_floor: 1,
-        };
-        let found =
-            find_merge(&input, &mut BTreeSet::new(), &mut BTreeSet::new(), &mut Rng::from_seed(3));
+        let found = Fixture::new(5).find(
+            &[0.0, 0.5, 0.6],
+            1,
+            &mut BTreeSet::new(),
+            &mut BTreeSet::new(),
+            3,
+        );
         assert_eq!(found.map(|f| f.ancestor), Some(0));
     }
 

@@ -255,12 +255,7 @@ fn unusable_proposals_are_screened_at_zero_rollout_cost() {
         },
         false,
     );
-    let rejections: Vec<&Rejection> = events
-        .iter()
-        .filter_map(|e| {
-            if let Event::ProposalRejected { rejection, .. } = e { Some(rejection) } else { None }
-        })
-        .collect();
+    let rejections = support::rejections(&events);
     assert_eq!(rejections.len(), 4);
     assert!(matches!(rejections[0], Rejection::Screened { reason: ScreenReject::Empty }));
     assert!(matches!(rejections[1], Rejection::Screened { reason: ScreenReject::SameAsParent }));
@@ -352,12 +347,7 @@ fn truncated_and_failed_reflections_are_rejected_without_rollouts() {
         },
         false,
     );
-    let rejections: Vec<&Rejection> = events
-        .iter()
-        .filter_map(|e| {
-            if let Event::ProposalRejected { rejection, .. } = e { Some(rejection) } else { None }
-        })
-        .collect();
+    let rejections = support::rejections(&events);
     assert!(matches!(rejections[0], Rejection::Screened { reason: ScreenReject::Truncated }));
     assert!(
         matches!(rejections[1], Rejection::ReflectionFailed { error } if error.contains("400"))

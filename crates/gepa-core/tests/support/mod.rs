@@ -127,6 +127,16 @@ pub fn drive(
     panic!("the run did not finish");
 }
 
+/// Every proposal rejection, in order.
+pub fn rejections(events: &[Event]) -> Vec<&gepa_core::events::Rejection> {
+    events
+        .iter()
+        .filter_map(|e| {
+            if let Event::ProposalRejected { rejection, .. } = e { Some(rejection) } else { None }
+        })
+        .collect()
+}
+
 /// A compact, human-readable line per event, for snapshots.
 pub fn summarize(events: &[Event]) -> String {
     let mut out = String::new();
