@@ -250,3 +250,57 @@ fn a_finished_run_restored_does_no_more_work() {
     assert!(restored.take_requests(0).is_empty());
     assert_eq!(restored.rollouts_used(), used);
 }
+
+#[test]
+fn failed_evaluations_are_never_cached() {
+    // Val = train, so a child's minibatch results are reused by its validation pass; the one
+    // minibatch rollout that failed must be run (and charged) again instead.
+    let config = RunConfig {
+        seed: 0,
+        acceptance: Acceptance::ImprovementOrEqual,
+        stop: stop_after(1),
+        ..RunConfig::default()
+    };
+    let data = Dataset { train: arithmetic_data(4, 0).train, val: Vec::new() };
+    let mut engine = Engine::new(two_component_setup(config, data)).unwrap();
+    let mut model = ScriptedModel::new();
+    let mut failed: Option<u32> = None;
+    let mut child_generates: Vec<u32> = Vec::new();
+    let events = drive(
+        &mut engine,
+        |r| match r.purpose {
+            Purpose::Generate { example, .. } if r.messages[0].content.contains("plus, add") => {
+                child_generates.push(example);
+                if failed.is_none() {
+                    failed = Some(example);
+                    return Reply::Failed {
+                        error: "filtered".into(),
+                        failure: gepa_core::FailureKind::Content,
+                    };
+                }
+                model.reply(r)
+            }
+            _ => model.reply(r),
+        },
+        false,
+    );
+    let failed = failed.expect("the child was evaluated");
+    assert_eq!(
+        child_generates.iter().filter(|e| **e == failed).count(),
+        2,
+        "the failed rollout ran again: {child_generates:?}"
+    );
+    let val_pass = events.iter().rev().find_map(|e| match e {
+        Event::Evaluated { target: EvalTarget::Proposal { .. }, examples, charged, .. }
+            if examples.len() == 4 =>
+        {
+            Some(*charged)
+        }
+        _ => None,
+    });
+    assert_eq!(
+        val_pass,
+        Some(2),
+        "two successful minibatch results reused; the failed one and the unseen one charged"
+    );
+}
