@@ -304,3 +304,54 @@ fn failed_evaluations_are_never_cached() {
         "two successful minibatch results reused; the failed one and the unseen one charged"
     );
 }
+
+#[test]
+fn objective_hybrid_and_cartesian_fronts_run_with_a_metric_that_reports_objectives() {
+    use gepa_core::frontier::{FrontKey, FrontierType};
+    use gepa_core::metric::Part;
+    let metric = gepa_core::MetricSpec::Combination {
+        parts: vec![
+            Part {
+                name: "exact".into(),
+                weight: 1.0,
+                metric: gepa_core::MetricSpec::ExactMatch { case_sensitive: false },
+            },
+            Part {
+                name: "short".into(),
+                weight: 1.0,
+                metric: gepa_core::MetricSpec::Format {
+                    min_chars: None,
+                    max_chars: Some(2),
+                    pattern: None,
+                    single_line: true,
+                },
+            },
+        ],
+        objectives: true,
+    };
+    for (frontier, key_count) in [
+        (FrontierType::Objective, 2),
+        (FrontierType::Hybrid, 3 + 2),
+        (FrontierType::Cartesian, 3 * 2),
+    ] {
+        let config = RunConfig { seed: 0, frontier, stop: stop_after(2), ..RunConfig::default() };
+        let mut setup = two_component_setup(config, arithmetic_data(6, 3));
+        setup.metric = metric.clone();
+        let mut engine = Engine::new(setup).unwrap();
+        let mut model = ScriptedModel::new();
+        drive(&mut engine, |r| model.reply(r), false);
+        assert_eq!(engine.front().entries().len(), key_count, "{frontier:?}");
+        let has_objective_key = engine
+            .front()
+            .entries()
+            .keys()
+            .any(|k| matches!(k, FrontKey::Objective { .. } | FrontKey::Cell { .. }));
+        assert!(has_objective_key, "{frontier:?}");
+    }
+    let mut plain = two_component_setup(
+        RunConfig { frontier: FrontierType::Objective, ..RunConfig::default() },
+        arithmetic_data(6, 3),
+    );
+    plain.metric = gepa_core::MetricSpec::ExactMatch { case_sensitive: false };
+    assert!(Engine::new(plain).unwrap_err().0.contains("reports objectives"));
+}

@@ -224,6 +224,17 @@ impl Engine {
         }
     }
 
+    fn finish_judge(&mut self, index: usize, reply: &str, output: &str) -> Result<Score, String> {
+        let batch = self.batch_ref().ok_or("no evaluation is running")?;
+        let rollout = &batch.rollouts[index];
+        let example = self
+            .setup
+            .data
+            .example(rollout.split, rollout.example)
+            .ok_or("the example no longer exists")?;
+        self.setup.metric.finish_judge(reply, output, example)
+    }
+
     fn complete_rollout(&mut self, index: usize, output: String, score: Score) {
         let Some(batch) = self.current_batch() else { return };
         let steps = if batch.rollouts[index].outputs.len() > 1 {
@@ -305,7 +316,7 @@ impl Engine {
                         .current_batch()
                         .and_then(|b| b.rollouts[index].outputs.last().cloned())
                         .unwrap_or_default();
-                    match self.setup.metric.finish_judge(&text) {
+                    match self.finish_judge(index, &text, &output) {
                         Ok(score) => self.complete_rollout(index, output, score),
                         Err(problem) => {
                             let score = Score::new(self.setup.config.failure_score, problem);

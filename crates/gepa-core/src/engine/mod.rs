@@ -541,9 +541,11 @@ fn validate_setup(setup: &RunSetup) -> Result<(), String> {
                 .into(),
         );
     }
-    if setup.config.frontier.needs_objectives() {
+    if setup.config.frontier.needs_objectives() && !setup.metric.reports_objectives() {
         return Err(
-            "objective, hybrid and cartesian fronts need a metric that reports objectives".into()
+            "objective, hybrid and cartesian fronts need a metric that reports objectives: \
+                    use a combination of metrics with objectives on"
+                .into(),
         );
     }
     Ok(())
