@@ -5,6 +5,7 @@
 //! [`Limits`] so a huge paste gets a clear error instead of a frozen tab, and none of them panics
 //! on any input (property-tested).
 
+pub mod example_task;
 pub mod import;
 pub mod limits;
 pub mod roles;
