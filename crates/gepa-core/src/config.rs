@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::frontier::FrontierType;
+use crate::reflect::ReflectionStyle;
 use crate::select::Selection;
 
 /// Which components a proposal rewrites.
@@ -152,6 +153,8 @@ pub struct RunConfig {
     pub screen_proposals: bool,
     /// Optional cap on a component's length, in characters.
     pub max_component_chars: Option<usize>,
+    /// The meta-prompt used for reflection (`Reference` = the reference's structure).
+    pub reflection_style: ReflectionStyle,
     /// Budget enforcement.
     pub budget_mode: BudgetMode,
     /// Stop conditions.
@@ -176,6 +179,7 @@ impl Default for RunConfig {
             failure_score: 0.0,
             screen_proposals: true,
             max_component_chars: None,
+            reflection_style: ReflectionStyle::Rules,
             budget_mode: BudgetMode::Strict,
             stop: StopConditions { max_rollouts: Some(150), ..StopConditions::default() },
         }

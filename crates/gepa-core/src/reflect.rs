@@ -51,11 +51,60 @@ fn format_score(score: f64) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
+/// Which meta-prompt asks for the rewrite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReflectionStyle {
+    /// Ours: state general rules that explain the feedback across all records, keep what works,
+    /// keep placeholders, reply with only the new text (the default).
+    #[default]
+    Rules,
+    /// The reference's structure, in our words (spec §5.3): infer the input format, write a
+    /// detailed task description, fold in domain facts from the feedback, keep successful
+    /// strategies.
+    Reference,
+}
+
 /// Builds the reflection request for rewriting `component` (currently `current_text`).
 ///
 /// `user_note` is optional guidance from the person steering the run; it is shown verbatim.
 #[must_use]
 pub fn reflection_messages(
+    style: ReflectionStyle,
+    component: &str,
+    current_text: &str,
+    records: &[ReflectiveRecord],
+    user_note: Option<&str>,
+) -> Vec<ChatMessage> {
+    match style {
+        ReflectionStyle::Rules => rules_messages(component, current_text, records, user_note),
+        ReflectionStyle::Reference => reference_messages(current_text, records, user_note),
+    }
+}
+
+fn reference_messages(
+    current_text: &str,
+    records: &[ReflectiveRecord],
+    user_note: Option<&str>,
+) -> Vec<ChatMessage> {
+    let mut prompt = format!(
+        "An assistant was given these instructions:\n```\n{}\n```\n\nBelow are task inputs it received, \
+         its responses, and feedback on how each response could have been better:\n```\n{}```\n\n\
+         Write a new instruction for the assistant. Read the inputs closely, work out their format, \
+         and describe the task in detail. Study the responses and the feedback: write into the \
+         instruction every niche or domain-specific fact they reveal, because the assistant will \
+         not see this feedback later, and keep any general approach that worked.\n",
+        current_text.trim(),
+        render_records(records)
+    );
+    if let Some(note) = user_note.map(str::trim).filter(|n| !n.is_empty()) {
+        let _ = write!(prompt, "\nGuidance from the person running this optimisation:\n{note}\n");
+    }
+    prompt.push_str("\nGive the new instruction inside ``` blocks.");
+    vec![ChatMessage::user(prompt)]
+}
+
+fn rules_messages(
     component: &str,
     current_text: &str,
     records: &[ReflectiveRecord],
@@ -373,6 +422,26 @@ mod tests {
     }
 
     #[test]
+    fn reference_style_prompt_has_the_reference_structure() {
+        let records = vec![ReflectiveRecord {
+            inputs: vec![("q".into(), "x".into())],
+            output: "y".into(),
+            feedback: "wrong".into(),
+            score: 0.0,
+        }];
+        let messages =
+            reflection_messages(ReflectionStyle::Reference, "system", "Be good.", &records, None);
+        assert_eq!(messages.len(), 1, "a single user message, like the reference");
+        let text = &messages[0].content;
+        assert!(
+            text.contains("```\nBe good.\n```")
+                && text.contains("### Example 1")
+                && text.contains("domain-specific")
+        );
+        assert!(text.ends_with("inside ``` blocks."));
+    }
+
+    #[test]
     fn reflection_prompt_shows_text_records_placeholders_and_note() {
         let records = vec![ReflectiveRecord {
             inputs: vec![("question".into(), "2+2?".into())],
@@ -380,8 +449,13 @@ mod tests {
             feedback: "Expected 4 (digits).".into(),
             score: 0.0,
         }];
-        let messages =
-            reflection_messages("system", "Answer {{question}}.", &records, Some("Prefer digits."));
+        let messages = reflection_messages(
+            ReflectionStyle::Rules,
+            "system",
+            "Answer {{question}}.",
+            &records,
+            Some("Prefer digits."),
+        );
         assert_eq!(messages.len(), 2);
         let user = &messages[1].content;
         assert!(user.contains("```\nAnswer {{question}}.\n```"));

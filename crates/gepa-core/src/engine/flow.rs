@@ -715,7 +715,9 @@ impl Engine {
             let current = parent.candidate.get(&job.component).unwrap_or_default().to_owned();
             let records = self.records(task);
             let note = self.steering.notes.get(&task.parent).cloned();
-            let messages = reflection_messages(&job.component, &current, &records, note.as_deref());
+            let style = self.setup.config.reflection_style;
+            let messages =
+                reflection_messages(style, &job.component, &current, &records, note.as_deref());
             self.events.push(Event::ReflectionRequested {
                 iteration: it.iteration,
                 task: job.task,
