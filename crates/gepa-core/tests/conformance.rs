@@ -80,27 +80,8 @@ fn event_order_of_one_reflective_iteration_and_one_based_numbering() {
     );
 }
 
-#[test]
-fn round_robin_is_the_default_and_all_rewrites_every_component() {
-    let config = RunConfig { seed: 0, stop: stop_after(2), ..RunConfig::default() };
-    assert_eq!(config.components, ComponentSelection::RoundRobin);
-    let mut engine =
-        Engine::new(two_component_setup(config.clone(), arithmetic_data(6, 3))).unwrap();
-    let mut model = ScriptedModel::new();
-    let mut components = Vec::new();
-    drive(
-        &mut engine,
-        |r| {
-            if let Purpose::Reflect { component, .. } = &r.purpose {
-                components.push(component.clone());
-            }
-            model.reply(r)
-        },
-        false,
-    );
-    assert_eq!(components, ["add_rule", "mul_rule"], "one component per proposal, in seed order");
-
-    let config = RunConfig { components: ComponentSelection::All, stop: stop_after(1), ..config };
+/// Runs the scripted model and returns the engine and the components reflected on, in order.
+fn reflected_components(config: RunConfig) -> (Engine, Vec<String>) {
     let mut engine = Engine::new(two_component_setup(config, arithmetic_data(6, 3))).unwrap();
     let mut model = ScriptedModel::new();
     let mut components = Vec::new();
@@ -114,6 +95,18 @@ fn round_robin_is_the_default_and_all_rewrites_every_component() {
         },
         false,
     );
+    (engine, components)
+}
+
+#[test]
+fn round_robin_is_the_default_and_all_rewrites_every_component() {
+    let config = RunConfig { seed: 0, stop: stop_after(2), ..RunConfig::default() };
+    assert_eq!(config.components, ComponentSelection::RoundRobin);
+    let (_, components) = reflected_components(config.clone());
+    assert_eq!(components, ["add_rule", "mul_rule"], "one component per proposal, in seed order");
+
+    let config = RunConfig { components: ComponentSelection::All, stop: stop_after(1), ..config };
+    let (engine, components) = reflected_components(config);
     assert_eq!(components, ["add_rule", "mul_rule"], "every component in one iteration");
     let child = &engine.pool()[1].candidate;
     assert!(
