@@ -309,12 +309,18 @@ fn shape_problem(parent: &str, proposal: &str) -> Option<String> {
     None
 }
 
+/// A line repeated like a generation loop: a long line (30+ characters) three times, or a
+/// shorter one (8+) five times, comparing lines without trailing punctuation.
 fn repeated_line(text: &str) -> Option<String> {
     let mut counts = std::collections::BTreeMap::<&str, usize>::new();
-    for line in text.lines().map(str::trim).filter(|l| l.len() >= 8) {
+    for line in text
+        .lines()
+        .map(|l| l.trim().trim_end_matches(['.', '!', ',', ';', ':']))
+        .filter(|l| l.len() >= 8)
+    {
         let n = counts.entry(line).or_default();
         *n += 1;
-        if *n >= 5 {
+        if *n >= 5 || (*n >= 3 && line.len() >= 30) {
             return Some(line.chars().take(60).collect());
         }
     }
@@ -411,6 +417,17 @@ mod tests {
             screen_text(parent, &"Repeat this line please.\n".repeat(6), false, None),
             Err(ScreenReject::WrongShape { .. })
         ));
+        // Seen with a real model: a looping paragraph whose copies differ only in a final period.
+        let looped =
+            "The expected answer should be the date in ISO form and nothing else {{question}}.\n\n"
+                .repeat(2)
+                + "The expected answer should be the date in ISO form and nothing else {{question}}\n";
+        assert!(matches!(
+            screen_text(parent, &looped, false, None),
+            Err(ScreenReject::WrongShape { .. })
+        ));
+        let fine = "Answer {{question}} with digits.\nUse digits only.\nNo words.";
+        assert_eq!(screen_text(parent, fine, false, None), Ok(()));
         assert_eq!(
             screen_text(parent, "Reply with digits only for {{question}}.", false, Some(10)),
             Err(ScreenReject::TooLong { chars: 40, limit: 10 })
