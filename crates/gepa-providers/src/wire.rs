@@ -1,5 +1,6 @@
 //! Request bodies and reply parsing for the two protocols.
 
+use gepa_core::metric::text::clip;
 use gepa_core::{ChatMessage, Role, Usage};
 use serde_json::{Map, Value, json};
 
@@ -162,18 +163,13 @@ pub fn parse_response(
     let value: Value = serde_json::from_str(&response.body).map_err(|e| {
         ProviderError::malformed(format!(
             "the reply is not JSON ({e}): {}",
-            snippet(&response.body)
+            clip(&response.body, 160)
         ))
     })?;
     match kind {
         ProviderKind::OpenAiCompatible => parse_openai(&value),
         ProviderKind::Anthropic => parse_anthropic(&value),
     }
-}
-
-fn snippet(text: &str) -> String {
-    let cut: String = text.chars().take(160).collect();
-    if cut.len() < text.len() { format!("{cut}…") } else { cut }
 }
 
 fn parse_openai(value: &Value) -> Result<Completion, ProviderError> {
@@ -185,7 +181,7 @@ fn parse_openai(value: &Value) -> Result<Completion, ProviderError> {
     let choice = value.pointer("/choices/0").ok_or_else(|| {
         ProviderError::malformed(format!(
             "no choices in the reply: {}",
-            snippet(&value.to_string())
+            clip(&value.to_string(), 160)
         ))
     })?;
     let content = choice.pointer("/message/content");
@@ -231,7 +227,7 @@ fn parse_anthropic(value: &Value) -> Result<Completion, ProviderError> {
     let parts = value.get("content").and_then(Value::as_array).ok_or_else(|| {
         ProviderError::malformed(format!(
             "no content in the reply: {}",
-            snippet(&value.to_string())
+            clip(&value.to_string(), 160)
         ))
     })?;
     let text = parts

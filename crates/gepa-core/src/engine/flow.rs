@@ -82,8 +82,7 @@ pub(crate) struct HumanCandidate {
 
 impl Engine {
     /// Moves the run forward as far as it can go without new replies.
-    pub(super) fn advance(&mut self, now_ms: u64) {
-        let _ = now_ms;
+    pub(super) fn advance(&mut self) {
         for _ in 0..MAX_TRANSITIONS_PER_CALL {
             let progressed = match &self.phase {
                 Phase::NotStarted => {

@@ -283,7 +283,7 @@ impl Engine {
         if self.paused.is_some() || self.is_finished() {
             return Vec::new();
         }
-        self.advance(now_ms);
+        self.advance();
         let ids = std::mem::take(&mut self.outbox);
         ids.into_iter().filter_map(|id| self.pending.get(&id).map(|p| p.request.clone())).collect()
     }
@@ -318,7 +318,7 @@ impl Engine {
         }
         self.route_reply(pending.target, reply);
         if self.paused.is_none() {
-            self.advance(now_ms);
+            self.advance();
         }
     }
 
