@@ -811,3 +811,74 @@ fn invalid_setups_are_refused_with_what_to_fix() {
     zero_batch.config.minibatch_size = 0;
     assert!(Engine::new(zero_batch).unwrap_err().0.contains("minibatch"));
 }
+
+/// Answers every request handed out until none are left; returns the events.
+fn answer_until_idle(engine: &mut Engine, model: &mut ScriptedModel, now: &mut u64) -> Vec<Event> {
+    let mut events = Vec::new();
+    loop {
+        let requests = engine.take_requests(*now);
+        events.extend(engine.drain_events());
+        if requests.is_empty() {
+            return events;
+        }
+        for request in requests {
+            *now += 1;
+            engine.handle_reply(request.id, model.reply(&request), *now);
+        }
+    }
+}
+
+#[test]
+fn step_runs_exactly_one_iteration_then_pauses() {
+    let config = RunConfig { seed: 3, stop: budget(200), ..RunConfig::default() };
+    let mut engine = Engine::new(two_component_setup(config, arithmetic_data(6, 3))).unwrap();
+    let mut model = ScriptedModel::new();
+    let mut now = 0;
+    engine.command(Command::Pause, now);
+    let events = answer_until_idle(&mut engine, &mut model, &mut now);
+    assert!(matches!(events[..], [Event::Paused { .. }]), "paused before the seed: {events:?}");
+    for expected in 1..=3 {
+        engine.command(Command::Step, now);
+        let events = answer_until_idle(&mut engine, &mut model, &mut now);
+        let finished: Vec<u64> = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::IterationFinished { iteration, .. } => Some(*iteration),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(finished, [expected], "one Step, one iteration");
+        assert!(
+            matches!(engine.status(), Status::Paused { ref reason } if reason.contains("Step")),
+            "{:?}",
+            engine.status()
+        );
+        assert_eq!(engine.in_flight(), 0, "nothing is left in flight at the pause");
+    }
+    engine.command(Command::Resume, now);
+    let events = answer_until_idle(&mut engine, &mut model, &mut now);
+    assert!(engine.is_finished(), "Resume after Step runs on to the end");
+    assert!(events.iter().filter(|e| matches!(e, Event::IterationFinished { .. })).count() > 1);
+}
+
+#[test]
+fn held_out_evaluation_scores_one_candidate_on_its_own_ledger() {
+    let setup = two_component_setup(
+        RunConfig { seed: 1, stop: budget(40), ..RunConfig::default() },
+        arithmetic_data(6, 3),
+    );
+    let test = arithmetic_data(5, 0).train;
+    assert!(Engine::evaluation(&setup, setup.seed.clone(), Vec::new()).is_err());
+    let mut engine = Engine::evaluation(&setup, setup.seed.clone(), test.clone()).unwrap();
+    let mut model = ScriptedModel::new();
+    let events = drive(&mut engine, |r| model.reply(r), false);
+    assert!(matches!(
+        engine.status(),
+        Status::Finished { reason: StopReason::MaxIterations { .. } }
+    ));
+    assert_eq!(engine.pool().len(), 1, "no proposals in an evaluation");
+    assert_eq!(engine.pool()[0].outputs.len(), test.len());
+    assert_eq!(engine.rollouts_used(), test.len() as u64);
+    assert_eq!(model.reflections, 0);
+    assert_eq!(rollout_sum(&events), test.len() as u64);
+}

@@ -1020,6 +1020,12 @@ impl Engine {
             self.iterations_without_improvement += 1;
         }
         self.phase = Phase::Between;
+        if std::mem::take(&mut self.pause_after_iteration) && self.stop_reason().is_none() {
+            let reason = format!("Paused after iteration {} (Step)", it.iteration);
+            self.paused = Some(reason.clone());
+            self.clock.last_ms = None;
+            self.events.push(Event::Paused { reason });
+        }
     }
 
     // --- merge ----------------------------------------------------------------------------------

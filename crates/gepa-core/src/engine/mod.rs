@@ -98,6 +98,9 @@ pub enum Command {
     Resume,
     /// End the run now; requests in flight are abandoned and their replies ignored.
     Stop,
+    /// Run until the current (or, when paused between iterations, the next) iteration ends,
+    /// then pause. Resumes a paused run.
+    Step,
     /// Add a hand-written or edited candidate: it is scored on the validation set (charged to
     /// the budget) at the next iteration boundary and marked as human-made.
     AddCandidate {
@@ -228,6 +231,9 @@ pub struct Engine {
     iterations_without_improvement: u32,
     merge: MergeState,
     steering: Steering,
+    /// Pause when the current iteration ends (set by [`Command::Step`]).
+    #[serde(default)]
+    pause_after_iteration: bool,
     #[serde(skip)]
     events: Vec<Event>,
 }
@@ -272,7 +278,37 @@ impl Engine {
             iterations_without_improvement: 0,
             merge: MergeState::default(),
             steering: Steering::default(),
+            pause_after_iteration: false,
             events: Vec::new(),
+        })
+    }
+
+    /// A separate run that only scores `candidate` on `examples`, such as the held-out test
+    /// set: the same program, metric and options as `setup`, no proposals, and its own ledger,
+    /// so its rollouts are never charged to the optimisation run. It finishes with
+    /// [`StopReason::MaxIterations`] once the candidate is scored; read the scores from
+    /// `pool()[0]`.
+    ///
+    /// # Errors
+    /// When `examples` is empty or the candidate does not fit the program.
+    pub fn evaluation(
+        setup: &RunSetup,
+        candidate: Candidate,
+        examples: Vec<crate::data::Example>,
+    ) -> Result<Engine, SetupError> {
+        if examples.is_empty() {
+            return Err(SetupError("there are no examples to evaluate on".into()));
+        }
+        let mut config = setup.config.clone();
+        config.stop =
+            crate::config::StopConditions { max_iterations: Some(0), ..Default::default() };
+        config.budget_mode = crate::config::BudgetMode::Reference;
+        Engine::new(RunSetup {
+            config,
+            program: setup.program.clone(),
+            seed: candidate,
+            data: Dataset { train: examples, val: Vec::new() },
+            metric: setup.metric.clone(),
         })
     }
 
@@ -345,6 +381,10 @@ impl Engine {
                 }
             }
             Command::Stop => self.finish(StopReason::Stopped),
+            Command::Step => {
+                self.pause_after_iteration = true;
+                self.command(Command::Resume, now_ms);
+            }
             steer => self.steer(steer),
         }
     }
