@@ -16,7 +16,8 @@ use gepa_core::reflect::ReflectionStyle;
 use gepa_core::{Candidate, Engine, Event, Example, Program, Rng, RunConfig, RunSetup};
 use gepa_datasets::example_task::ExampleTask;
 use gepa_datasets::{SplitPlan, split};
-use gepa_providers::native::{Endpoints, NativeClient, drive};
+use gepa_providers::Endpoints;
+use gepa_providers::native::{NativeClient, drive};
 use gepa_providers::{EndpointConfig, Preset};
 
 fn endpoint(base: &str, model: &str, max_tokens: u32, temperature: f64) -> EndpointConfig {

@@ -7,6 +7,7 @@
 //! rustls), enabled by the `native` feature. Only transports know how to send bytes.
 
 pub mod cache;
+pub mod call;
 pub mod doctor;
 pub mod endpoint;
 pub mod error;
@@ -21,6 +22,7 @@ pub mod wire;
 #[cfg(feature = "native")]
 pub mod native;
 
+pub use call::{Endpoints, to_reply};
 pub use endpoint::{EndpointConfig, ModelParams, ProviderKind};
 pub use error::{ErrorKind, ProviderError};
 pub use http::{HttpRequest, HttpResponse};

@@ -6,16 +6,17 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use gepa_core::{ChatMessage, Engine, ModelRole, Reply, Request, Rng};
+use gepa_core::{ChatMessage, Engine, Request, Rng};
 
 use crate::cache::{ResponseCache, cache_key};
+use crate::call::{Endpoints, settle, to_reply};
 use crate::endpoint::EndpointConfig;
 use crate::error::{ErrorKind, ProviderError};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::limiter::{Limiter, LimiterState, Outcome, Permit};
 use crate::price::PriceTable;
 use crate::retry::RetryPolicy;
-use crate::wire::{Completion, build_request, parse_response};
+use crate::wire::{Completion, build_request};
 
 /// An HTTP client for chat calls to one endpoint, with its concurrency limiter. Clones share the
 /// limiter, so every task calling the endpoint through a clone is limited together.
@@ -186,16 +187,7 @@ impl NativeClient {
         loop {
             attempts += 1;
             let slot = self.acquire().await;
-            let result = match self.send(&request).await {
-                Ok(response) => parse_response(config.kind, &response),
-                Err(error) => Err(error),
-            };
-            let outcome = match &result {
-                Err(e) if e.kind == ErrorKind::RateLimited => {
-                    Outcome::RateLimited { retry_after_ms: e.retry_after_ms }
-                }
-                _ => Outcome::Done,
-            };
+            let (result, outcome) = settle(config.kind, self.send(&request).await);
             slot.finish(outcome);
             match result {
                 Ok(mut completion) => {
@@ -225,36 +217,6 @@ fn classify_reqwest(error: reqwest::Error) -> ProviderError {
         )
     } else {
         ProviderError::new(ErrorKind::Network, text)
-    }
-}
-
-/// The endpoints a run uses, by role.
-#[derive(Debug, Clone)]
-pub struct Endpoints {
-    /// Runs the candidate program.
-    pub task: EndpointConfig,
-    /// Rewrites components.
-    pub reflection: EndpointConfig,
-    /// Grades outputs (model-graded metrics); defaults to the reflection endpoint.
-    pub judge: Option<EndpointConfig>,
-}
-
-impl Endpoints {
-    fn for_role(&self, role: ModelRole) -> &EndpointConfig {
-        match role {
-            ModelRole::Task => &self.task,
-            ModelRole::Reflection => &self.reflection,
-            ModelRole::Judge => self.judge.as_ref().unwrap_or(&self.reflection),
-        }
-    }
-}
-
-/// Converts a call's outcome into what the engine expects.
-#[must_use]
-pub fn to_reply(result: Result<Completion, ProviderError>) -> Reply {
-    match result {
-        Ok(c) => Reply::Text { truncated: c.truncated(), text: c.text, usage: c.usage },
-        Err(e) => Reply::Failed { failure: e.failure_kind(), error: e.to_string() },
     }
 }
 

@@ -11,7 +11,8 @@ use gepa_core::{
     Candidate, ChatMessage, Dataset, Engine, Event, Example, MetricSpec, Program, Rng, RunConfig,
     RunSetup, Status,
 };
-use gepa_providers::native::{Endpoints, NativeClient, drive};
+use gepa_providers::Endpoints;
+use gepa_providers::native::{NativeClient, drive};
 use gepa_providers::{EndpointConfig, Preset};
 
 fn endpoint() -> EndpointConfig {
