@@ -1,26 +1,42 @@
 use leptos::prelude::*;
 
 use crate::components::{
-    endpoint_settings::EndpointSettings, region_panel::RegionPanel, site_header::SiteHeader,
+    dataset_panel::DatasetPanel, endpoints_panel::EndpointsPanel, event_log_view::EventLogView,
+    metric_picker::MetricPicker, program_editor::ProgramEditor, region_panel::RegionPanel,
+    result_panel::ResultPanel, run_controls::RunControls, run_header::RunHeader,
+    site_header::SiteHeader, strategy_panel::StrategyPanel,
 };
+use crate::controller::RunController;
 use crate::layout::REGIONS;
-use crate::state::endpoint_form::EndpointForm;
+use crate::setup_context::SetupSignals;
 
 /// The whole page: a header, then one panel per layout region.
 #[component]
 pub fn App() -> impl IntoView {
-    let task_endpoint = RwSignal::new(EndpointForm::default());
+    provide_context(SetupSignals::new());
+    provide_context(RunController::new());
     let [settings, dataset, prompt, run, tree] = REGIONS;
     view! {
-        <a class="skip-link" href="#main">"Skip to content"</a>
+        <a class="skip-link" href="#run">"Skip to the run controls"</a>
         <SiteHeader/>
         <main id="main" class="workspace" data-testid="workspace">
             <RegionPanel region=settings>
-                <EndpointSettings id="task" form=task_endpoint/>
+                <EndpointsPanel/>
             </RegionPanel>
-            <RegionPanel region=dataset/>
-            <RegionPanel region=prompt/>
-            <RegionPanel region=run/>
+            <RegionPanel region=dataset>
+                <DatasetPanel/>
+            </RegionPanel>
+            <RegionPanel region=prompt>
+                <ProgramEditor/>
+                <MetricPicker/>
+            </RegionPanel>
+            <RegionPanel region=run>
+                <StrategyPanel/>
+                <RunControls/>
+                <RunHeader/>
+                <ResultPanel/>
+                <EventLogView/>
+            </RegionPanel>
             <RegionPanel region=tree/>
         </main>
         <footer class="site-footer">

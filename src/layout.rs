@@ -33,9 +33,9 @@ pub const REGIONS: [Region; 5] = [
     },
     Region {
         id: "prompt",
-        title: "Program",
-        summary: "The seed instruction and the user template with {{field}} placeholders that \
-                  GEPA will evolve.",
+        title: "Program and metric",
+        summary: "The seed instruction GEPA evolves, the user template with {{field}} \
+                  placeholders, and how each output is scored.",
         area: "prompt",
     },
     Region {

@@ -99,3 +99,15 @@ pub async fn reachable_without_cors(url: &str, timeout_ms: u32) -> bool {
 pub fn now_ms() -> f64 {
     js_sys::Date::now()
 }
+
+/// GETs a text file of the app itself (the example tasks).
+///
+/// # Errors
+/// When the file cannot be fetched.
+pub async fn fetch_text(url: &str) -> Result<String, String> {
+    let response = gloo_net::http::Request::get(url).send().await.map_err(|e| e.to_string())?;
+    if !response.ok() {
+        return Err(format!("{url}: HTTP {}", response.status()));
+    }
+    response.text().await.map_err(|e| e.to_string())
+}

@@ -1,9 +1,69 @@
 //! The endpoint settings form as plain data, and its conversion to a provider config.
 
-use gepa_providers::{EndpointConfig, Preset};
+use gepa_providers::{EndpointConfig, ModelParams, Preset};
+use serde::{Deserialize, Serialize};
+
+/// Where the API key is kept. Memory is the default; the others are explicit opt-ins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyStorage {
+    /// Only in this page's memory: gone on reload.
+    #[default]
+    Memory,
+    /// `sessionStorage`: survives reloads of this tab, gone when the tab closes.
+    Tab,
+    /// `localStorage`: stays on this device until you clear it.
+    Device,
+}
+
+impl KeyStorage {
+    /// Every choice.
+    pub const ALL: [KeyStorage; 3] = [KeyStorage::Memory, KeyStorage::Tab, KeyStorage::Device];
+
+    /// Stable id.
+    #[must_use]
+    pub fn id(self) -> &'static str {
+        match self {
+            KeyStorage::Memory => "memory",
+            KeyStorage::Tab => "tab",
+            KeyStorage::Device => "device",
+        }
+    }
+
+    /// Radio label.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            KeyStorage::Memory => "Keep in memory only",
+            KeyStorage::Tab => "Remember in this tab",
+            KeyStorage::Device => "Remember on this device",
+        }
+    }
+
+    /// What the choice means, in one line.
+    #[must_use]
+    pub fn meaning(self) -> &'static str {
+        match self {
+            KeyStorage::Memory => "The key is forgotten when you reload or close the page.",
+            KeyStorage::Tab => {
+                "The key survives reloads of this tab (sessionStorage) and is gone when the tab closes."
+            }
+            KeyStorage::Device => {
+                "The key is stored unencrypted in this browser (localStorage) until you clear it; anyone using this browser profile can read it."
+            }
+        }
+    }
+
+    /// The storage key a remembered API key lives under.
+    #[must_use]
+    pub fn slot(endpoint: &str) -> String {
+        format!("gepa-playground.api-key.{endpoint}")
+    }
+}
 
 /// What the user typed. The key lives only here, in memory, unless they opt into storage.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct EndpointForm {
     /// Chosen preset.
     pub preset: Preset,
@@ -12,13 +72,36 @@ pub struct EndpointForm {
     /// Model name.
     pub model: String,
     /// API key (never serialised).
+    #[serde(skip)]
     pub api_key: String,
+    /// Where the key is kept.
+    pub key_storage: KeyStorage,
+    /// Temperature, as typed (empty = server default).
+    pub temperature: String,
+    /// Max output tokens, as typed.
+    pub max_tokens: String,
+    /// top_p, as typed.
+    pub top_p: String,
+    /// Sampling seed, as typed.
+    pub seed: String,
+    /// Stop sequences, one per line.
+    pub stop: String,
+    /// Extra JSON merged into the request body.
+    pub extra: String,
 }
 
 impl Default for EndpointForm {
     fn default() -> Self {
         EndpointForm::for_preset(Preset::LlamaCpp)
     }
+}
+
+fn number<T: std::str::FromStr>(text: &str, what: &str) -> Result<Option<T>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse().map(Some).map_err(|_| format!("{what} must be a number, got \"{text}\""))
 }
 
 impl EndpointForm {
@@ -30,6 +113,13 @@ impl EndpointForm {
             base_url: preset.default_base_url().to_owned(),
             model: String::new(),
             api_key: String::new(),
+            key_storage: KeyStorage::Memory,
+            temperature: String::new(),
+            max_tokens: String::new(),
+            top_p: String::new(),
+            seed: String::new(),
+            stop: String::new(),
+            extra: String::new(),
         }
     }
 
@@ -43,13 +133,53 @@ impl EndpointForm {
         }
     }
 
-    /// The provider config this form describes.
-    #[must_use]
-    pub fn to_config(&self) -> EndpointConfig {
+    /// The sampling parameters as typed.
+    ///
+    /// # Errors
+    /// Which parameter is not a number, or the extra JSON is not an object.
+    pub fn params(&self) -> Result<ModelParams, String> {
+        let extra = match self.extra.trim() {
+            "" => None,
+            text => match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(serde_json::Value::Object(map)) => Some(map),
+                _ => {
+                    return Err(
+                        "extra parameters must be a JSON object, like {\"top_k\": 40}".into()
+                    );
+                }
+            },
+        };
+        Ok(ModelParams {
+            temperature: number(&self.temperature, "temperature")?,
+            max_tokens: number(&self.max_tokens, "max tokens")?,
+            top_p: number(&self.top_p, "top_p")?,
+            seed: number(&self.seed, "seed")?,
+            stop: self.stop.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect(),
+            extra,
+        })
+    }
+
+    /// The provider config this form describes, with only the parameters checked (the
+    /// connection doctor explains everything else).
+    ///
+    /// # Errors
+    /// Which parameter is malformed.
+    pub fn config_unchecked(&self) -> Result<EndpointConfig, String> {
         let mut config = EndpointConfig::from_preset(self.preset, self.model.trim());
         config.base_url = self.base_url.trim().to_owned();
         config.api_key = self.api_key.trim().to_owned();
-        config
+        config.params = self.params()?;
+        Ok(config)
+    }
+
+    /// The provider config this form describes, checked.
+    ///
+    /// # Errors
+    /// What is missing or malformed, for people.
+    pub fn to_config(&self) -> Result<EndpointConfig, String> {
+        let config = self.config_unchecked()?;
+        config.validate()?;
+        Ok(config)
     }
 }
 
@@ -68,15 +198,34 @@ mod tests {
     }
 
     #[test]
-    fn config_is_trimmed_and_preset_ids_round_trip() {
+    fn config_is_trimmed_checked_and_preset_ids_round_trip() {
         let mut form = EndpointForm::for_preset(Preset::OpenAi);
         form.model = " gpt-4o-mini ".into();
         form.api_key = " sk-abc ".into();
-        let config = form.to_config();
+        form.temperature = "0.2".into();
+        form.stop = "END\n".into();
+        let config = form.to_config().unwrap();
         assert_eq!((config.model.as_str(), config.api_key.as_str()), ("gpt-4o-mini", "sk-abc"));
+        assert_eq!((config.params.temperature, config.params.stop.len()), (Some(0.2), 1));
         for preset in Preset::ALL {
             assert_eq!(Preset::from_id(&preset.id()), Some(preset));
         }
         assert_eq!(Preset::from_id("nope"), None);
+        form.max_tokens = "many".into();
+        assert!(form.to_config().unwrap_err().contains("max tokens"));
+        form.max_tokens.clear();
+        form.extra = "[1]".into();
+        assert!(form.to_config().unwrap_err().contains("JSON object"));
+    }
+
+    #[test]
+    fn the_saved_form_never_holds_the_key() {
+        let mut form = EndpointForm::for_preset(Preset::OpenAi);
+        form.api_key = "sk-secret-123".into();
+        form.key_storage = KeyStorage::Device;
+        let saved = serde_json::to_string(&form).unwrap();
+        assert!(!saved.contains("sk-secret-123"), "{saved}");
+        let back: EndpointForm = serde_json::from_str(&saved).unwrap();
+        assert_eq!((back.api_key.as_str(), back.key_storage), ("", KeyStorage::Device));
     }
 }

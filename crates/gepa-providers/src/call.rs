@@ -35,7 +35,6 @@ impl Endpoints {
 
 /// Settles one attempt: the parsed completion or the classified error, and the outcome to report
 /// to the endpoint's limiter (a 429 slows the whole endpoint down).
-
 pub fn settle(
     kind: ProviderKind,
     sent: Result<HttpResponse, ProviderError>,

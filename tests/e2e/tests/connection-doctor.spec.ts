@@ -24,10 +24,10 @@ test.afterAll(async () => { await new Promise((resolve) => noCors.close(resolve)
 
 async function fillEndpoint(page: Page, base: string, model: string, key = '') {
   await page.goto('/');
-  await page.getByLabel('Provider').selectOption({ label: 'llama.cpp server' });
-  await page.getByLabel('Base URL').fill(base);
-  await page.getByLabel('Model').fill(model);
-  if (key) await page.getByLabel('API key').fill(key);
+  await page.getByLabel('Provider', { exact: true }).selectOption({ label: 'llama.cpp server' });
+  await page.getByLabel('Base URL', { exact: true }).fill(base);
+  await page.getByLabel('Model', { exact: true }).fill(model);
+  if (key) await page.getByLabel('API key', { exact: true }).fill(key);
   await page.getByRole('button', { name: 'Test connection' }).click();
   const verdict = page.getByTestId('task-doctor').locator('.verdict');
   await expect(verdict).toBeVisible({ timeout: 30_000 });

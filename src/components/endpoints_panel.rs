@@ -1,0 +1,29 @@
+use leptos::prelude::*;
+
+use crate::components::endpoint_settings::EndpointSettings;
+use crate::setup_context::SetupSignals;
+
+/// The task model, and optionally a different reflection model.
+#[component]
+pub fn EndpointsPanel() -> impl IntoView {
+    let setup = expect_context::<SetupSignals>();
+    view! {
+        <h3 class="subhead">"Task model"</h3>
+        <p class="hint">"Runs your prompt on every example."</p>
+        <EndpointSettings id="task" form=setup.task/>
+        <label class="checkbox">
+            <input
+                type="checkbox"
+                id="separate-reflection"
+                prop:checked=move || setup.separate_reflection.get()
+                on:change=move |ev| setup.separate_reflection.set(event_target_checked(&ev))
+            />
+            "Use a different model for reflection (a stronger one helps most)"
+        </label>
+        <Show when=move || setup.separate_reflection.get()>
+            <h3 class="subhead">"Reflection model"</h3>
+            <p class="hint">"Reads the failures and rewrites the prompt. Also grades outputs for judge metrics."</p>
+            <EndpointSettings id="reflection" form=setup.reflection/>
+        </Show>
+    }
+}

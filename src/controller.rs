@@ -1,0 +1,185 @@
+//! The run controller: owns the driver of the current run, exposes its display state as
+//! signals, and turns the buttons (Start, Pause, Resume, Step, Stop, evaluate on the test set)
+//! into engine commands. Views read its signals and call its methods; no run logic lives in a
+//! view closure.
+
+use std::rc::Rc;
+use std::time::Duration;
+
+use gepa_core::{Candidate, Command, Engine, Status};
+use gepa_providers::limiter::LimiterState;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::driver::{Driver, Shared};
+use crate::state::run_view::RunView;
+use crate::state::setup::RunPlan;
+use crate::state::test_eval::{TestEval, TestScore};
+use crate::storage::response_cache::BrowserCache;
+
+/// Reactive handle on the current run. Copy it freely.
+#[derive(Debug, Clone, Copy)]
+pub struct RunController {
+    /// The run's display state (`None` before the first Start).
+    pub view: RwSignal<Option<RunView>>,
+    /// Queued / in flight / backing off, per endpoint.
+    pub endpoints: RwSignal<Vec<(String, LimiterState)>>,
+    /// The held-out evaluation.
+    pub test: RwSignal<TestEval>,
+    /// The best candidate's program.
+    pub best: RwSignal<Option<Candidate>>,
+    /// The seed program of the current run.
+    pub seed: RwSignal<Option<Candidate>>,
+    /// Use the response cache.
+    pub use_cache: RwSignal<bool>,
+    driver: StoredValue<Option<Driver>, LocalStorage>,
+    plan: StoredValue<Option<RunPlan>, LocalStorage>,
+}
+
+impl RunController {
+    /// A controller with no run; refreshes the endpoint state twice a second.
+    #[must_use]
+    pub fn new() -> RunController {
+        let controller = RunController {
+            view: RwSignal::new(None),
+            endpoints: RwSignal::new(Vec::new()),
+            test: RwSignal::new(TestEval::default()),
+            best: RwSignal::new(None),
+            seed: RwSignal::new(None),
+            use_cache: RwSignal::new(true),
+            driver: StoredValue::new_local(None),
+            plan: StoredValue::new_local(None),
+        };
+        let _ = set_interval_with_handle(
+            move || controller.refresh_endpoints(),
+            Duration::from_millis(500),
+        );
+        controller
+    }
+
+    fn refresh_endpoints(self) {
+        let states = self.driver.with_value(|d| d.as_ref().map(|d| d.shared().endpoint_states()));
+        if let Some(states) = states
+            && self.endpoints.with_untracked(|old| *old != states)
+        {
+            self.endpoints.set(states);
+        }
+    }
+
+    /// The run's status, or `None` before the first Start.
+    #[must_use]
+    pub fn status(self) -> Option<Status> {
+        self.view.with(|v| v.as_ref().map(|v| v.counters.status.clone()))
+    }
+
+    /// True while a run is going (running or paused, not finished).
+    #[must_use]
+    pub fn active(self) -> bool {
+        matches!(self.status(), Some(Status::Running | Status::Paused { .. }))
+    }
+
+    /// Starts a new run from `plan`, replacing any finished one. With `one_step`, the run
+    /// pauses after its first iteration.
+    pub fn start(self, plan: RunPlan, one_step: bool) {
+        if self.active() {
+            return;
+        }
+        let use_cache = self.use_cache.get_untracked();
+        spawn_local(async move {
+            let cache = BrowserCache::open().await;
+            cache.set_enabled(use_cache);
+            let Ok(engine) = Engine::new(plan.setup.clone()) else { return };
+            let shared = Shared::new(
+                plan.endpoints.clone(),
+                plan.concurrency,
+                cache,
+                plan.setup.config.seed,
+            );
+            self.view.set(Some(RunView::new(&engine)));
+            self.test.set(TestEval::default());
+            self.best.set(None);
+            self.seed.set(Some(plan.setup.seed.clone()));
+            let on_change = Rc::new(move |engine: &Engine, events: Vec<gepa_core::Event>| {
+                self.view.update(|v| {
+                    if let Some(v) = v {
+                        v.update(engine, &events);
+                    }
+                });
+                let best = engine.best().map(|b| engine.pool()[b].candidate.clone());
+                if self.best.with_untracked(|old| *old != best) {
+                    self.best.set(best);
+                }
+            });
+            let driver = Driver::new(engine, shared, on_change);
+            self.driver.set_value(Some(driver.clone()));
+            self.plan.set_value(Some(plan));
+            if one_step {
+                driver.command(Command::Step);
+            } else {
+                driver.pump();
+            }
+        });
+    }
+
+    /// Sends a command to the current run.
+    pub fn command(self, command: Command) {
+        if let Some(driver) = self.driver.get_value() {
+            driver.command(command);
+        }
+    }
+
+    /// Scores the seed and the best candidate on the held-out test set, side by side, each on
+    /// its own ledger (never charged to the run's budget).
+    pub fn evaluate_test(self) {
+        let (Some(driver), Some(plan)) = (self.driver.get_value(), self.plan.get_value()) else {
+            return;
+        };
+        if plan.test.is_empty() {
+            self.test.set(TestEval::failed(
+                "There is no held-out test set: give the test split some rows.",
+            ));
+            return;
+        }
+        let best = driver.with_engine(|e| e.best().map(|b| e.pool()[b].candidate.clone()));
+        let Some(best) = best else { return };
+        driver.shared().rearm();
+        self.test.set(TestEval::running(plan.test.len()));
+        // When the best is the seed itself, one evaluation serves both sides.
+        let same = best.same_content(&plan.setup.seed);
+        let jobs = if same {
+            vec![(None, best)]
+        } else {
+            vec![(Some(false), plan.setup.seed.clone()), (Some(true), best)]
+        };
+        for (side, candidate) in jobs {
+            let engine = match Engine::evaluation(&plan.setup, candidate, plan.test.clone()) {
+                Ok(engine) => engine,
+                Err(e) => {
+                    self.test.set(TestEval::failed(&e.to_string()));
+                    return;
+                }
+            };
+            let on_change = Rc::new(move |engine: &Engine, _events: Vec<gepa_core::Event>| {
+                let done = engine.is_finished().then(|| TestScore::of(engine));
+                let paused = match engine.status() {
+                    Status::Paused { reason } => Some(reason),
+                    _ => None,
+                };
+                self.test.update(|t| match side {
+                    Some(is_best) => t.record(is_best, done, paused),
+                    None => {
+                        t.record(false, done.clone(), paused.clone());
+                        t.record(true, done, paused);
+                    }
+                });
+            });
+            Driver::new(engine, driver.shared().clone(), on_change).pump();
+        }
+    }
+}
+
+impl Default for RunController {
+    fn default() -> Self {
+        RunController::new()
+    }
+}

@@ -1,0 +1,237 @@
+//! What the page shows about a run: counters, scores, spend, ETA and the readable log, folded
+//! from the engine's events plus a snapshot of its counters.
+
+use gepa_core::engine::Spend;
+use gepa_core::{Engine, Event, Status};
+
+use super::event_log::{LogLine, Narrator};
+
+/// Counters read from the engine after every change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Counters {
+    /// Rollouts charged.
+    pub rollouts: u64,
+    /// The rollout budget.
+    pub budget: Option<u64>,
+    /// Iterations started.
+    pub iterations: u64,
+    /// Candidates in the pool.
+    pub pool: usize,
+    /// Tokens and cost by role.
+    pub spend: Spend,
+    /// Active milliseconds.
+    pub active_ms: u64,
+    /// Running / paused / finished.
+    pub status: Status,
+}
+
+impl Counters {
+    /// Reads them from `engine`.
+    #[must_use]
+    pub fn of(engine: &Engine) -> Counters {
+        Counters {
+            rollouts: engine.rollouts_used(),
+            budget: engine.setup().config.stop.max_rollouts,
+            iterations: engine.iterations(),
+            pool: engine.pool().len(),
+            spend: engine.spend().clone(),
+            active_ms: engine.active_ms(),
+            status: engine.status(),
+        }
+    }
+}
+
+/// The display state of one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunView {
+    /// Engine counters.
+    pub counters: Counters,
+    /// The seed's mean validation score.
+    pub seed_score: Option<f64>,
+    /// The best mean validation score.
+    pub best_score: Option<f64>,
+    /// Pool index of the best candidate.
+    pub best: Option<usize>,
+    /// Proposals admitted.
+    pub accepted: u64,
+    /// Proposals rejected (screened, failed, not better, not selected).
+    pub rejected: u64,
+    /// The stop reason, once finished.
+    pub stop_reason: Option<String>,
+    /// The readable log, oldest first.
+    pub log: Vec<LogLine>,
+    narrator: Narrator,
+}
+
+impl RunView {
+    /// The view of a run that has not produced events yet.
+    #[must_use]
+    pub fn new(engine: &Engine) -> RunView {
+        RunView {
+            counters: Counters::of(engine),
+            seed_score: None,
+            best_score: None,
+            best: None,
+            accepted: 0,
+            rejected: 0,
+            stop_reason: None,
+            log: Vec::new(),
+            narrator: Narrator::default(),
+        }
+    }
+
+    /// Folds new events and refreshes the counters.
+    pub fn update(&mut self, engine: &Engine, events: &[Event]) {
+        for event in events {
+            self.apply(event);
+        }
+        self.counters = Counters::of(engine);
+    }
+
+    fn apply(&mut self, event: &Event) {
+        match event {
+            Event::CandidateAdded { candidate, mean, is_best, .. } => {
+                if *candidate == 0 {
+                    self.seed_score = Some(*mean);
+                }
+                if *is_best || self.best.is_none() {
+                    self.best = Some(*candidate);
+                    self.best_score = Some(*mean);
+                }
+            }
+            Event::ProposalAccepted { .. } | Event::MergeAccepted { .. } => self.accepted += 1,
+            Event::ProposalRejected { .. } | Event::MergeRejected { .. } => self.rejected += 1,
+            Event::RunFinished { reason, .. } => self.stop_reason = Some(reason.describe()),
+            _ => {}
+        }
+        if let Some(line) = self.narrator.describe(event) {
+            self.log.push(line);
+        }
+    }
+
+    /// Change of the best score from the seed's.
+    #[must_use]
+    pub fn improvement(&self) -> Option<f64> {
+        Some(self.best_score? - self.seed_score?)
+    }
+
+    /// Estimated milliseconds to spend the rest of the budget at the pace so far.
+    #[must_use]
+    pub fn eta_ms(&self) -> Option<u64> {
+        let c = &self.counters;
+        if !matches!(c.status, Status::Running) || c.rollouts == 0 {
+            return None;
+        }
+        let left = c.budget?.saturating_sub(c.rollouts);
+        Some(c.active_ms.saturating_mul(left) / c.rollouts)
+    }
+}
+
+/// 95_000 ms → "1 min 35 s".
+#[must_use]
+pub fn duration(ms: u64) -> String {
+    let s = ms / 1000;
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min {} s", s / 60, s % 60),
+        _ => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gepa_core::config::StopConditions;
+    use gepa_core::{
+        Candidate, Dataset, Example, MetricSpec, Program, Purpose, Reply, Request, RunConfig,
+        RunSetup,
+    };
+
+    /// A scripted model (not an LLM): the task model answers correctly once the system prompt
+    /// says "ALWAYS", and reflection proposes such a prompt.
+    fn scripted(request: &Request) -> Reply {
+        let all: String = request.messages.iter().map(|m| m.content.as_str()).collect();
+        match request.purpose {
+            Purpose::Reflect { .. } => Reply::text("```\nALWAYS give the number only.\n```"),
+            _ if all.contains("ALWAYS") => {
+                let q = request.messages.last().map_or("", |m| m.content.as_str());
+                Reply::text(q.trim_start_matches("n="))
+            }
+            _ => Reply::text("no idea"),
+        }
+    }
+
+    fn run() -> (Engine, RunView) {
+        let examples: Vec<Example> =
+            (0..6).map(|i| Example::new([("q", format!("n={i}"))], i.to_string())).collect();
+        let setup = RunSetup {
+            config: RunConfig {
+                stop: StopConditions { max_rollouts: Some(40), ..StopConditions::default() },
+                ..RunConfig::default()
+            },
+            program: Program::single_prompt("system", "{{q}}"),
+            seed: Candidate::new([("system", "Answer.")]),
+            data: Dataset { train: examples[..3].to_vec(), val: examples[3..].to_vec() },
+            metric: MetricSpec::ExactMatch { case_sensitive: false },
+        };
+        let mut engine = Engine::new(setup).unwrap();
+        let mut view = RunView::new(&engine);
+        for now in 0..1_000 {
+            let requests = engine.take_requests(now);
+            let events = engine.drain_events();
+            view.update(&engine, &events);
+            if engine.is_finished() {
+                break;
+            }
+            for r in requests {
+                engine.handle_reply(r.id, scripted(&r), now);
+            }
+        }
+        (engine, view)
+    }
+
+    #[test]
+    fn the_view_follows_a_scripted_run_to_the_end() {
+        let (engine, view) = run();
+        assert_eq!(view.seed_score, Some(0.0));
+        assert_eq!(view.best_score, Some(1.0));
+        assert_eq!(view.improvement(), Some(1.0));
+        assert_eq!(view.best, engine.best());
+        assert_eq!(view.counters.rollouts, engine.rollouts_used());
+        assert!(view.counters.rollouts <= 40);
+        assert_eq!(view.accepted, 1);
+        assert!(view.stop_reason.is_some());
+        assert_eq!(view.eta_ms(), None, "no ETA once finished");
+    }
+
+    #[test]
+    fn the_log_reads_like_sentences() {
+        let (_, view) = run();
+        let text: Vec<&str> = view.log.iter().map(|l| l.text.as_str()).collect();
+        assert!(text[0].starts_with("Run started with 3 training and 3 validation examples"));
+        assert!(text.contains(&"Seed scored 0.00 on validation."), "{text:#?}");
+        assert!(
+            text.contains(
+                &"Iteration 1: improved 'system' of #0 on 3 examples, 0/3 → 3/3, accepted as #1, val 0.00 → 1.00. New best."
+            ),
+            "{text:#?}"
+        );
+        assert!(text.last().unwrap().starts_with("Finished: "), "{text:#?}");
+    }
+
+    #[test]
+    fn eta_extrapolates_the_pace_and_durations_read_well() {
+        let (engine, mut view) = run();
+        view.counters = Counters {
+            rollouts: 10,
+            budget: Some(40),
+            active_ms: 5_000,
+            status: Status::Running,
+            ..Counters::of(&engine)
+        };
+        assert_eq!(view.eta_ms(), Some(15_000));
+        assert_eq!(duration(15_000), "15 s");
+        assert_eq!(duration(95_000), "1 min 35 s");
+        assert_eq!(duration(7_260_000), "2 h 1 min");
+    }
+}
