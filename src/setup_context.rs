@@ -17,6 +17,10 @@ pub struct SetupSignals {
     pub reflection: RwSignal<EndpointForm>,
     /// Use a different model for reflection.
     pub separate_reflection: RwSignal<bool>,
+    /// Judge model (used when `separate_judge`).
+    pub judge: RwSignal<EndpointForm>,
+    /// Use a different model as the judge of model-graded metrics.
+    pub separate_judge: RwSignal<bool>,
     /// Data.
     pub dataset: RwSignal<DatasetDraft>,
     /// Program.
@@ -33,10 +37,13 @@ impl SetupSignals {
     pub fn new() -> SetupSignals {
         let task = crate::storage::keys::load("task").unwrap_or_default();
         let reflection = crate::storage::keys::load("reflection").unwrap_or_default();
+        let judge = crate::storage::keys::load("judge").unwrap_or_default();
         SetupSignals {
             task: RwSignal::new(task),
             reflection: RwSignal::new(reflection),
             separate_reflection: RwSignal::new(false),
+            judge: RwSignal::new(judge),
+            separate_judge: RwSignal::new(false),
             dataset: RwSignal::new(DatasetDraft::default()),
             program: RwSignal::new(ProgramDraft::default()),
             metric: RwSignal::new(MetricForm::default()),
@@ -46,19 +53,23 @@ impl SetupSignals {
 
     fn with_parts<T>(&self, f: impl FnOnce(SetupParts<'_>) -> T) -> T {
         let separate = self.separate_reflection.get();
+        let separate_judge = self.separate_judge.get();
         self.task.with(|task| {
-            self.reflection.with(|reflection| {
-                self.dataset.with(|dataset| {
-                    self.program.with(|program| {
-                        self.metric.with(|metric| {
-                            self.strategy.with(|strategy| {
-                                f(SetupParts {
-                                    dataset,
-                                    program,
-                                    metric,
-                                    strategy,
-                                    task,
-                                    reflection: separate.then_some(reflection),
+            self.judge.with(|judge| {
+                self.reflection.with(|reflection| {
+                    self.dataset.with(|dataset| {
+                        self.program.with(|program| {
+                            self.metric.with(|metric| {
+                                self.strategy.with(|strategy| {
+                                    f(SetupParts {
+                                        dataset,
+                                        program,
+                                        metric,
+                                        strategy,
+                                        task,
+                                        reflection: separate.then_some(reflection),
+                                        judge: separate_judge.then_some(judge),
+                                    })
                                 })
                             })
                         })

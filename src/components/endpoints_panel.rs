@@ -22,8 +22,23 @@ pub fn EndpointsPanel() -> impl IntoView {
         </label>
         <Show when=move || setup.separate_reflection.get()>
             <h3 class="subhead">"Reflection model"</h3>
-            <p class="hint">"Reads the failures and rewrites the prompt. Also grades outputs for judge metrics."</p>
+            <p class="hint">"Reads the failures and rewrites the prompt. Also grades outputs for judge metrics unless you pick a judge model."</p>
             <EndpointSettings id="reflection" form=setup.reflection/>
+        </Show>
+        <Show when=move || setup.metric.with(|m| m.to_spec().is_ok_and(|s| s.needs_judge()))>
+            <label class="checkbox">
+                <input
+                    type="checkbox"
+                    id="separate-judge"
+                    prop:checked=move || setup.separate_judge.get()
+                    on:change=move |ev| setup.separate_judge.set(event_target_checked(&ev))
+                />
+                "Use a different model as the judge (otherwise the reflection model grades)"
+            </label>
+            <Show when=move || setup.separate_judge.get()>
+                <h3 class="subhead">"Judge model"</h3>
+                <EndpointSettings id="judge" form=setup.judge/>
+            </Show>
         </Show>
     }
 }

@@ -143,6 +143,8 @@ pub struct SetupParts<'a> {
     pub task: &'a EndpointForm,
     /// Reflection model (`None` = same as the task model).
     pub reflection: Option<&'a EndpointForm>,
+    /// Judge model for model-graded metrics (`None` = the reflection model).
+    pub judge: Option<&'a EndpointForm>,
 }
 
 impl SetupParts<'_> {
@@ -166,6 +168,8 @@ impl SetupParts<'_> {
         if self.reflection.is_some() {
             note("Reflection model", reflection.as_ref().map(|_| ()).map_err(Clone::clone));
         }
+        let judge = self.judge.map(EndpointForm::to_config).transpose();
+        note("Judge model", judge.as_ref().map(|_| ()).map_err(Clone::clone));
         let split = self.dataset.split();
         note("Dataset", split.as_ref().map(|_| ()).map_err(Clone::clone));
         if self.program.system.trim().is_empty() {
@@ -194,8 +198,8 @@ impl SetupParts<'_> {
         if self.strategy.concurrency == 0 {
             note("Budget and strategy", Err("concurrency must be at least 1".into()));
         }
-        let (Ok(task), Ok(reflection), Ok(split), Ok(metric), Ok(config), true) =
-            (task, reflection, split, metric, config, problems.is_empty())
+        let (Ok(task), Ok(reflection), Ok(judge), Ok(split), Ok(metric), Ok(config), true) =
+            (task, reflection, judge, split, metric, config, problems.is_empty())
         else {
             return Err(problems);
         };
@@ -219,7 +223,7 @@ impl SetupParts<'_> {
         Ok(RunPlan {
             setup,
             test: split.test,
-            endpoints: Endpoints { task, reflection, judge: None },
+            endpoints: Endpoints { task, reflection, judge },
             concurrency: self.strategy.concurrency,
             warnings: split.warnings,
         })
@@ -280,6 +284,7 @@ mod tests {
                 strategy: &strategy,
                 task: &task,
                 reflection: None,
+                judge: None,
             };
             let plan = parts.plan().unwrap_or_else(|e| panic!("{id}: {e:?}"));
             assert_eq!(plan.setup.config.stop.max_rollouts, Some(200));
@@ -304,6 +309,7 @@ mod tests {
             strategy: &strategy,
             task: &task,
             reflection: None,
+            judge: None,
         }
         .plan()
         .unwrap_err();
@@ -313,6 +319,32 @@ mod tests {
         {
             assert!(joined.contains(needle), "{needle} missing from {joined}");
         }
+    }
+
+    #[test]
+    fn a_separate_judge_is_checked_and_routed() {
+        let (dataset, program, metric) = from_example(&example("support-triage"));
+        let strategy = StrategyDraft::default();
+        let task = local_endpoint();
+        let mut judge = EndpointForm::for_preset(Preset::OpenAi);
+        let plan = |judge: &EndpointForm| {
+            SetupParts {
+                dataset: &dataset,
+                program: &program,
+                metric: &metric,
+                strategy: &strategy,
+                task: &task,
+                reflection: None,
+                judge: Some(judge),
+            }
+            .plan()
+        };
+        assert!(plan(&judge).unwrap_err()[0].starts_with("Judge model:"));
+        judge.model = "gpt-4o-mini".into();
+        judge.api_key = "sk-test".into();
+        let endpoints = plan(&judge).unwrap().endpoints;
+        assert_eq!(endpoints.judge.map(|j| j.model), Some("gpt-4o-mini".to_owned()));
+        assert_eq!(endpoints.reflection.model, "smollm2", "reflection defaults to the task model");
     }
 
     #[test]
@@ -336,6 +368,7 @@ mod tests {
                 strategy,
                 task: &task,
                 reflection: None,
+                judge: None,
             }
             .plan()
         };

@@ -6,6 +6,24 @@ import { watchConsole, fillEndpoint, expectAccessible, snap } from './helpers';
 // The real local LLM (llama-server + SmolLM2, CORS enabled) from `./dev test`.
 const llmBase = process.env.GEPA_LLM_BASE_URL;
 const llmModel = process.env.GEPA_LLM_MODEL ?? 'smollm2-135m';
+const SECRET = 'sk-run-flow-secret-9876543210';
+
+/** Every key and value of the browser's persistent response cache, as JSON. */
+async function dumpCache(page: import('@playwright/test').Page): Promise<{ keys: string[]; values: string[] }> {
+  return page.evaluate(async () => {
+    const db: IDBDatabase = await new Promise((resolve, reject) => {
+      const r = indexedDB.open('gepa-playground-cache');
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    const store = db.transaction('responses').objectStore('responses');
+    const read = <T,>(r: IDBRequest<T>) => new Promise<T>((resolve) => { r.onsuccess = () => resolve(r.result); });
+    const keys = (await read(store.getAllKeys())).map(String);
+    const values = (await read(store.getAll())).map(String);
+    db.close();
+    return { keys, values };
+  });
+}
 
 test.beforeAll(() => {
   if (!llmBase) throw new Error('GEPA_LLM_BASE_URL is not set: run through `./dev test`');
@@ -28,12 +46,14 @@ test('a whole run against the real local LLM: example task, connection, start, p
   await expect(page.getByTestId('message-preview')).toContainText('Ticket:');
 
   await fillEndpoint(page, 'task', llmBase!, llmModel, '12');
+  // llama-server ignores the key; it is here to prove it is never stored or logged.
+  await page.locator('#task-key').fill(SECRET);
   await page.getByRole('button', { name: 'Test connection' }).first().click();
   await expect(page.getByTestId('task-doctor').locator('.verdict')).toHaveAttribute('data-cause', 'Ok', { timeout: 30_000 });
   await page.locator('#separate-reflection').check();
   await fillEndpoint(page, 'reflection', llmBase!, llmModel, '160');
 
-  await page.locator('#budget').fill('40');
+  await page.locator('#budget').fill('60');
   await page.locator('#budget').dispatchEvent('change');
   await expect(page.getByTestId('estimate')).toContainText('proposals');
   await expect(page.getByTestId('setup-problems')).toHaveCount(0);
@@ -46,20 +66,29 @@ test('a whole run against the real local LLM: example task, connection, start, p
   await expect(page.getByTestId('rollouts')).not.toHaveText(/^0 \//, { timeout: 60_000 });
   await expect(page.getByTestId('best-score')).not.toHaveText('–', { timeout: 60_000 });
 
-  // Pause, see it hold still, resume.
-  const pause = page.getByTestId('pause');
-  if (await pause.isEnabled() && (await pause.textContent())?.startsWith('Pause')) {
-    await pause.click();
-    await expect(page.getByTestId('run-status')).toContainText(/Paused by you|Rollout budget|Finished/);
-    const held = await page.getByTestId('rollouts').textContent();
-    await page.waitForTimeout(1500);
-    // In-flight replies may still land right after the pause; nothing new is sent.
-    const after = await page.getByTestId('rollouts').textContent();
-    await page.waitForTimeout(1500);
-    await expect(page.getByTestId('rollouts')).toHaveText(after!);
-    expect(held).toBeTruthy();
-    await snap(page, testInfo, 'paused');
-    if ((await pause.textContent())?.startsWith('Resume')) await pause.click();
+  // Pause from the keyboard as soon as the seed is scored, and see it hold still.
+  await page.getByRole('heading', { level: 1 }).click();
+  await page.keyboard.press('p');
+  await expect(page.getByTestId('run-status')).toContainText('Paused by you');
+  await page.waitForTimeout(1000); // replies already in flight may still land
+  const held = await page.getByTestId('rollouts').textContent();
+  await page.waitForTimeout(2000);
+  await expect(page.getByTestId('rollouts')).toHaveText(held!);
+  await snap(page, testInfo, 'paused');
+
+  // Step: exactly one iteration, then paused again.
+  const iterations = Number(await page.getByTestId('iterations').textContent());
+  await page.getByTestId('step').click();
+  await expect(page.getByTestId('run-status')).toContainText(/Paused after iteration \d+ \(Step\)|Rollout budget spent/, { timeout: 60_000 });
+  const stepped = (await page.getByTestId('run-status').textContent())!.match(/iteration (\d+) \(Step\)/);
+  if (stepped) {
+    // Step finishes the iteration in progress (or runs the next one when between two).
+    expect([iterations, iterations + 1]).toContain(Number(stepped[1]));
+    await expect(page.getByTestId('iterations')).toHaveText(stepped[1]);
+    await page.waitForTimeout(1000);
+    await expect(page.getByTestId('iterations')).toHaveText(stepped[1]);
+    await page.keyboard.press('p'); // resume
+    await expect(page.getByTestId('run-status')).not.toContainText('Paused');
   }
 
   // It finishes on its own, with the stop reason and the best prompt.
@@ -79,6 +108,14 @@ test('a whole run against the real local LLM: example task, connection, start, p
   await expect(page.getByTestId('rollouts')).toHaveText(rollouts!);
   await snap(page, testInfo, 'finished');
   await expectAccessible(page, testInfo, 'finished');
+
+  // The persistent cache holds the replies, and never the key.
+  const cache = await dumpCache(page);
+  expect(cache.keys.length).toBeGreaterThan(0);
+  expect(JSON.stringify(cache)).not.toContain(SECRET);
+  expect(JSON.stringify(cache)).not.toContain('Bearer');
+  expect(page.url()).not.toContain(SECRET);
+  expect(problems.join('\n')).not.toContain(SECRET);
   expect(problems).toEqual([]);
 });
 
