@@ -92,6 +92,7 @@ impl RunController {
             let shared = Shared::new(
                 plan.endpoints.clone(),
                 plan.concurrency,
+                plan.prices.clone(),
                 cache,
                 plan.setup.config.seed,
             );

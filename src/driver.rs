@@ -52,6 +52,7 @@ impl Shared {
     pub fn new(
         endpoints: Endpoints,
         concurrency: usize,
+        prices: PriceTable,
         cache: BrowserCache,
         seed: u64,
     ) -> Rc<Shared> {
@@ -61,7 +62,7 @@ impl Shared {
             concurrency,
             cache,
             retry: RetryPolicy::default(),
-            prices: PriceTable::default(),
+            prices,
             rng: RefCell::new(Rng::from_seed(seed ^ 0x5eed_cafe)),
             abort: RefCell::new(AbortController::new().ok()),
             waiters: RefCell::new(Vec::new()),

@@ -125,6 +125,13 @@ pub fn StrategyPanel() -> impl IntoView {
                     strategy.update(|s| s.json = (!text.trim().is_empty()).then_some(text));
                 }></textarea>
             <button type="button" class="button subtle" on:click=move |_| strategy.update(|s| s.json = None)>"Discard JSON edits"</button>
+            <label for="opt-prices">"Model prices, USD per million tokens (a model missing here shows tokens only)"</label>
+            <textarea id="opt-prices" rows="6" spellcheck="false"
+                prop:value=move || strategy.with(|s| s.prices_json.clone().unwrap_or_else(|| serde_json::to_string_pretty(&PriceTable::default()).unwrap_or_default()))
+                on:change=move |ev| {
+                    let text = event_target_value(&ev);
+                    strategy.update(|s| s.prices_json = (!text.trim().is_empty()).then_some(text));
+                }></textarea>
         </details>
     }
 }

@@ -5,6 +5,7 @@ use gepa_core::template::placeholders;
 use gepa_core::{Candidate, ChatMessage, Engine, Example, Program, RunConfig, RunSetup};
 use gepa_datasets::example_task::ExampleTask;
 use gepa_providers::Endpoints;
+use gepa_providers::price::PriceTable;
 
 use super::budget::Sizes;
 use super::dataset_draft::DatasetDraft;
@@ -88,11 +89,19 @@ pub struct StrategyDraft {
     pub concurrency: usize,
     /// Every option as JSON, when the user edits them that way (takes precedence).
     pub json: Option<String>,
+    /// The price table as JSON, when the user edits it (model → USD per million tokens).
+    pub prices_json: Option<String>,
 }
 
 impl Default for StrategyDraft {
     fn default() -> Self {
-        StrategyDraft { budget: 60, config: RunConfig::default(), concurrency: 4, json: None }
+        StrategyDraft {
+            budget: 60,
+            config: RunConfig::default(),
+            concurrency: 4,
+            json: None,
+            prices_json: None,
+        }
     }
 }
 
@@ -111,6 +120,19 @@ impl StrategyDraft {
         config.validate()?;
         Ok(config)
     }
+
+    /// The prices used for costs (the built-in table unless edited).
+    ///
+    /// # Errors
+    /// When the edited JSON is not a price table.
+    pub fn prices(&self) -> Result<PriceTable, String> {
+        match &self.prices_json {
+            None => Ok(PriceTable::default()),
+            Some(text) => serde_json::from_str(text).map_err(|e| {
+                format!("the price table is not valid ({e}); each entry looks like \"gpt-4o-mini\": {{\"input_per_mtok\": 0.15, \"output_per_mtok\": 0.6}}")
+            }),
+        }
+    }
 }
 
 /// Everything a run needs, checked.
@@ -124,6 +146,8 @@ pub struct RunPlan {
     pub endpoints: Endpoints,
     /// Concurrent calls per endpoint.
     pub concurrency: usize,
+    /// Prices for costs.
+    pub prices: PriceTable,
     /// Things to know that do not block the run.
     pub warnings: Vec<String>,
 }
@@ -195,11 +219,21 @@ impl SetupParts<'_> {
         note("Metric", metric.as_ref().map(|_| ()).map_err(Clone::clone));
         let config = self.strategy.effective_config();
         note("Budget and strategy", config.as_ref().map(|_| ()).map_err(Clone::clone));
+        let prices = self.strategy.prices();
+        note("Budget and strategy", prices.as_ref().map(|_| ()).map_err(Clone::clone));
         if self.strategy.concurrency == 0 {
             note("Budget and strategy", Err("concurrency must be at least 1".into()));
         }
-        let (Ok(task), Ok(reflection), Ok(judge), Ok(split), Ok(metric), Ok(config), true) =
-            (task, reflection, judge, split, metric, config, problems.is_empty())
+        let (
+            Ok(task),
+            Ok(reflection),
+            Ok(judge),
+            Ok(split),
+            Ok(metric),
+            Ok(config),
+            Ok(prices),
+            true,
+        ) = (task, reflection, judge, split, metric, config, prices, problems.is_empty())
         else {
             return Err(problems);
         };
@@ -225,6 +259,7 @@ impl SetupParts<'_> {
             test: split.test,
             endpoints: Endpoints { task, reflection, judge },
             concurrency: self.strategy.concurrency,
+            prices,
             warnings: split.warnings,
         })
     }
@@ -383,5 +418,12 @@ mod tests {
         assert!(parts(&program, &strategy).unwrap_err()[0].contains("minibatch"));
         strategy.json = Some("{nope".into());
         assert!(parts(&program, &strategy).unwrap_err()[0].contains("options JSON"));
+        strategy.json = None;
+        strategy.prices_json = Some("{\"my-model\": 3}".into());
+        assert!(parts(&program, &strategy).unwrap_err()[0].contains("price table"));
+        strategy.prices_json =
+            Some("{\"smollm2\": {\"input_per_mtok\": 1.0, \"output_per_mtok\": 2.0}}".into());
+        let plan = parts(&program, &strategy).unwrap();
+        assert!(plan.prices.price("smollm2").is_some(), "an edited table prices local models");
     }
 }

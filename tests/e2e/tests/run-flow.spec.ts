@@ -1,6 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { writeFileSync } from 'node:fs';
 import { watchConsole, fillEndpoint, expectAccessible, snap } from './helpers';
 
 // The real local LLM (llama-server + SmolLM2, CORS enabled) from `./dev test`.
@@ -60,6 +61,13 @@ test('a whole run against the real local LLM: example task, connection, start, p
   await expectAccessible(page, testInfo, 'setup');
   await snap(page, testInfo, 'setup-ready');
 
+  // Watch for long main-thread tasks (≥ 50 ms) while the run goes: they would freeze input.
+  await page.evaluate(() => {
+    const w = window as unknown as { longTasks: number[] };
+    w.longTasks = [];
+    new PerformanceObserver((list) => list.getEntries().forEach((e) => w.longTasks.push(e.duration)))
+      .observe({ type: 'longtask' });
+  });
   await page.getByTestId('start').click();
   await expect(page.getByTestId('run-status')).toContainText(/Running|Paused|Rollout budget/);
   // The counters advance while it runs.
@@ -100,6 +108,11 @@ test('a whole run against the real local LLM: example task, connection, start, p
   const rollouts = await page.getByTestId('rollouts').textContent();
   const [used, budget] = rollouts!.split('/').map((s) => Number(s.trim()));
   expect(used).toBeLessThanOrEqual(budget);
+
+  // The page stayed responsive: no main-thread task long enough to be felt as a freeze.
+  const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
+  writeFileSync(testInfo.outputPath('long-tasks-ms.json'), JSON.stringify(longTasks));
+  expect(Math.max(0, ...longTasks)).toBeLessThan(200);
 
   // Held-out evaluation, seed vs best, on their own ledger.
   await page.getByTestId('evaluate-test').click();
