@@ -129,6 +129,17 @@ impl RunController {
         }
     }
 
+    /// Resumes a paused run, first pointing it at `endpoints` when given (the user may have
+    /// fixed the URL, model or key that made it pause).
+    pub fn resume(self, endpoints: Option<gepa_providers::Endpoints>) {
+        if let Some(driver) = self.driver.get_value() {
+            if let Some(endpoints) = endpoints {
+                driver.shared().set_endpoints(endpoints);
+            }
+            driver.command(Command::Resume);
+        }
+    }
+
     /// Scores the seed and the best candidate on the held-out test set, side by side, each on
     /// its own ledger (never charged to the run's budget).
     pub fn evaluate_test(self) {

@@ -32,8 +32,8 @@ const TIMEOUT_MS: u32 = 120_000;
 /// limited together.
 #[derive(Debug)]
 pub struct Shared {
-    /// Endpoints by role.
-    pub endpoints: Endpoints,
+    /// Endpoints by role (replaceable, so a broken one can be fixed before resuming).
+    endpoints: RefCell<Endpoints>,
     limiters: RefCell<BTreeMap<String, Limiter>>,
     concurrency: usize,
     cache: BrowserCache,
@@ -57,7 +57,7 @@ impl Shared {
         seed: u64,
     ) -> Rc<Shared> {
         Rc::new(Shared {
-            endpoints,
+            endpoints: RefCell::new(endpoints),
             limiters: RefCell::new(BTreeMap::new()),
             concurrency,
             cache,
@@ -67,6 +67,12 @@ impl Shared {
             abort: RefCell::new(AbortController::new().ok()),
             waiters: RefCell::new(Vec::new()),
         })
+    }
+
+    /// Points later calls at fixed endpoints (for example a corrected URL or key after the run
+    /// paused on a connection failure).
+    pub fn set_endpoints(&self, endpoints: Endpoints) {
+        *self.endpoints.borrow_mut() = endpoints;
     }
 
     /// Limiter state per endpoint (base URL), for the live header.
@@ -144,26 +150,27 @@ impl Shared {
 
     /// One model call with cache, limiter and retries, as an engine reply.
     pub async fn call(&self, request: &Request) -> Reply {
-        let config = self.endpoints.for_role(request.role).clone();
+        let config = self.endpoints.borrow().for_role(request.role).clone();
         let key = BrowserCache::key(&config, &request.messages);
         if let Some(hit) = self.cache.get(&key).await {
             return to_reply(Ok(hit));
         }
-        let http = build_request(&config, &request.messages);
-        let endpoint = config.base().to_owned();
         let mut call_rng = Rng::from_seed(self.rng.borrow_mut().next_u64());
         let mut attempts = 0;
         loop {
             attempts += 1;
+            // Re-read the endpoint each attempt: a fix made while the run was paused applies to
+            // calls still retrying, not only to new ones.
+            let config = self.endpoints.borrow().for_role(request.role).clone();
+            let http = build_request(&config, &request.messages);
+            let endpoint = config.base().to_owned();
             let cancelled =
                 || Reply::Failed { failure: FailureKind::Transport, error: "cancelled".into() };
             if !self.acquire(&endpoint).await {
                 return cancelled();
             }
             let Some(controller) = self.controller() else {
-                self.with_limiter(&endpoint, |l| {
-                    l.finish(gepa_providers::limiter::Outcome::Done, now_ms() as u64)
-                });
+                self.release(&endpoint, Outcome::Done);
                 return cancelled();
             };
             let sent = match fetch_once(&http, TIMEOUT_MS, &controller).await {
@@ -186,7 +193,9 @@ impl Shared {
             self.release(&endpoint, outcome);
             match result {
                 Ok(mut completion) => {
-                    self.cache.put(key, &completion).await;
+                    self.cache
+                        .put(BrowserCache::key(&config, &request.messages), &completion)
+                        .await;
                     completion.usage = self.prices.priced(&config.model, completion.usage);
                     return to_reply(Ok(completion));
                 }

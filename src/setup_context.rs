@@ -87,6 +87,14 @@ impl SetupSignals {
         self.with_parts(|p| p.plan())
     }
 
+    /// The endpoints as the form now describes them (tracked).
+    ///
+    /// # Errors
+    /// Each endpoint problem.
+    pub fn endpoints(&self) -> Result<gepa_providers::Endpoints, Vec<String>> {
+        self.with_parts(|p| p.endpoints())
+    }
+
     /// Sizes for the budget estimate (tracked).
     #[must_use]
     pub fn sizes(&self) -> Sizes {

@@ -24,7 +24,8 @@ pub fn RunControls() -> impl IntoView {
         }
         RunAction::PauseResume => {
             if paused() {
-                controller.command(Command::Resume);
+                // Pick up endpoint fixes made while paused (a wrong URL, model or key).
+                controller.resume(setup.endpoints().ok());
             } else if running() {
                 controller.command(Command::Pause);
             }

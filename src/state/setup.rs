@@ -178,22 +178,15 @@ impl SetupParts<'_> {
     /// The list of problems, in page order.
     pub fn plan(&self) -> Result<RunPlan, Vec<String>> {
         let mut problems = Vec::new();
+        let endpoints = self.endpoints();
+        if let Err(endpoint_problems) = &endpoints {
+            problems.extend(endpoint_problems.iter().cloned());
+        }
         let mut note = |area: &str, result: Result<(), String>| {
             if let Err(e) = result {
                 problems.push(format!("{area}: {e}"));
             }
         };
-        let task = self.task.to_config();
-        note("Task model", task.as_ref().map(|_| ()).map_err(Clone::clone));
-        let reflection = match self.reflection {
-            Some(form) => form.to_config(),
-            None => task.clone(),
-        };
-        if self.reflection.is_some() {
-            note("Reflection model", reflection.as_ref().map(|_| ()).map_err(Clone::clone));
-        }
-        let judge = self.judge.map(EndpointForm::to_config).transpose();
-        note("Judge model", judge.as_ref().map(|_| ()).map_err(Clone::clone));
         let split = self.dataset.split();
         note("Dataset", split.as_ref().map(|_| ()).map_err(Clone::clone));
         if self.program.system.trim().is_empty() {
@@ -224,16 +217,8 @@ impl SetupParts<'_> {
         if self.strategy.concurrency == 0 {
             note("Budget and strategy", Err("concurrency must be at least 1".into()));
         }
-        let (
-            Ok(task),
-            Ok(reflection),
-            Ok(judge),
-            Ok(split),
-            Ok(metric),
-            Ok(config),
-            Ok(prices),
-            true,
-        ) = (task, reflection, judge, split, metric, config, prices, problems.is_empty())
+        let (Ok(endpoints), Ok(split), Ok(metric), Ok(config), Ok(prices), true) =
+            (endpoints, split, metric, config, prices, problems.is_empty())
         else {
             return Err(problems);
         };
@@ -257,11 +242,34 @@ impl SetupParts<'_> {
         Ok(RunPlan {
             setup,
             test: split.test,
-            endpoints: Endpoints { task, reflection, judge },
+            endpoints,
             concurrency: self.strategy.concurrency,
             prices,
             warnings: split.warnings,
         })
+    }
+
+    /// The endpoints by role, checked (also used to fix an endpoint before resuming a run).
+    ///
+    /// # Errors
+    /// Each endpoint problem, prefixed with the model's role.
+    pub fn endpoints(&self) -> Result<Endpoints, Vec<String>> {
+        let mut problems = Vec::new();
+        let mut check = |area: &str, form: &EndpointForm| {
+            form.to_config().map_err(|e| problems.push(format!("{area}: {e}"))).ok()
+        };
+        let task = check("Task model", self.task);
+        let reflection = match self.reflection {
+            Some(form) => check("Reflection model", form),
+            None => task.clone(),
+        };
+        let judge = self.judge.and_then(|form| check("Judge model", form));
+        match (task, reflection) {
+            (Some(task), Some(reflection)) if problems.is_empty() => {
+                Ok(Endpoints { task, reflection, judge })
+            }
+            _ => Err(problems),
+        }
     }
 
     /// Sizes for the budget estimate.

@@ -3,8 +3,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { watchConsole, fillEndpoint, snap } from './helpers';
 
-// A scripted OpenAI-compatible endpoint (not an LLM) with CORS that answers the first
-// requests with 429 and Retry-After, then labels every ticket "billing".
+// A scripted OpenAI-compatible endpoint (not an LLM) with CORS. For model "limited" it answers
+// the first requests with 429 and Retry-After; otherwise it labels every ticket "billing" and
+// proposes a fixed instruction when asked to reflect.
 let server: Server;
 let base = '';
 let received = 0;
@@ -24,7 +25,7 @@ test.beforeAll(async () => {
     req.on('data', (chunk) => { body += chunk; });
     req.on('end', () => {
       received += 1;
-      if (received <= LIMITED_FIRST) {
+      if (body.includes('"model":"limited"') && limited < LIMITED_FIRST) {
         limited += 1;
         res.writeHead(429, { ...cors, 'content-type': 'application/json', 'retry-after': '2' });
         res.end(JSON.stringify({ error: { message: 'slow down' } }));
@@ -52,7 +53,7 @@ test('a 429 storm backs the whole endpoint off visibly, then the run completes',
   page.on('pageerror', (err) => errors.push(err.message));
   await page.goto('/');
   await page.getByTestId('example-support-triage').click();
-  await fillEndpoint(page, 'task', base, 'scripted');
+  await fillEndpoint(page, 'task', base, 'limited');
   await page.locator('#use-cache').uncheck();
   await page.locator('#budget').fill('40');
   await page.locator('#budget').dispatchEvent('change');
@@ -67,4 +68,28 @@ test('a 429 storm backs the whole endpoint off visibly, then the run completes',
   await expect(page.getByTestId('event-log')).toContainText('Seed scored');
   expect(errors).toEqual([]);
   expect(problems).toEqual([]);
+});
+
+test('an endpoint that is down pauses the run; fix the URL, resume, and it finishes', async ({ page }, testInfo) => {
+  test.setTimeout(120_000);
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  await page.goto('/');
+  await page.getByTestId('example-support-triage').click();
+  await fillEndpoint(page, 'task', 'http://127.0.0.1:9/v1', 'scripted');
+  await page.locator('#use-cache').uncheck();
+  await page.locator('#budget').fill('30');
+  await page.locator('#budget').dispatchEvent('change');
+  await page.getByTestId('start').click();
+  // Retries run out, the run pauses with the cause, and nothing was charged.
+  await expect(page.getByTestId('run-status')).toContainText('could not reach', { timeout: 60_000 });
+  await expect(page.getByTestId('rollouts')).toHaveText('0 / 30');
+  await snap(page, testInfo, 'paused-endpoint-down');
+  // Fix the URL and resume: the same run continues and completes.
+  await page.locator('#task-base-url').fill(base);
+  await page.getByTestId('pause').click();
+  await expect(page.getByTestId('run-status')).toContainText(/Rollout budget spent|No improvement|target score/, { timeout: 60_000 });
+  await expect(page.getByTestId('event-log')).toContainText('Resumed.');
+  await expect(page.getByTestId('best-score')).not.toHaveText('–');
+  expect(errors).toEqual([]);
 });
