@@ -1,10 +1,12 @@
 use leptos::prelude::*;
 
 use crate::components::{
-    dataset_panel::DatasetPanel, endpoints_panel::EndpointsPanel, event_log_view::EventLogView,
-    metric_picker::MetricPicker, program_editor::ProgramEditor, region_panel::RegionPanel,
-    result_panel::ResultPanel, run_controls::RunControls, run_header::RunHeader,
-    site_header::SiteHeader, strategy_panel::StrategyPanel,
+    candidate_compare::CandidateCompare, candidate_inspector::CandidateInspector,
+    candidate_tree::CandidateTree, dataset_panel::DatasetPanel, endpoints_panel::EndpointsPanel,
+    event_log_view::EventLogView, metric_picker::MetricPicker, program_editor::ProgramEditor,
+    region_panel::RegionPanel, result_panel::ResultPanel, run_controls::RunControls,
+    run_header::RunHeader, score_chart::ScoreChart, score_heatmap::ScoreHeatmap,
+    site_header::SiteHeader, strategy_panel::StrategyPanel, tree_bench::TreeBench,
 };
 use crate::controller::RunController;
 use crate::layout::REGIONS;
@@ -15,6 +17,9 @@ use crate::setup_context::SetupSignals;
 pub fn App() -> impl IntoView {
     provide_context(SetupSignals::new());
     provide_context(RunController::new());
+    if let Some(n) = bench_tree_size() {
+        return view! { <TreeBench n=n/> }.into_any();
+    }
     let [settings, dataset, prompt, run, tree] = REGIONS;
     view! {
         <a class="skip-link" href="#run">"Skip to the run controls"</a>
@@ -37,7 +42,19 @@ pub fn App() -> impl IntoView {
                 <ResultPanel/>
                 <EventLogView/>
             </RegionPanel>
-            <RegionPanel region=tree/>
+            <RegionPanel region=tree>
+                <div class="tree-layout">
+                    <div class="tree-main">
+                        <CandidateTree/>
+                        <ScoreChart/>
+                        <ScoreHeatmap/>
+                    </div>
+                    <div class="tree-side">
+                        <CandidateInspector/>
+                        <CandidateCompare/>
+                    </div>
+                </div>
+            </RegionPanel>
         </main>
         <footer class="site-footer">
             <p>
@@ -45,4 +62,15 @@ pub fn App() -> impl IntoView {
             </p>
         </footer>
     }
+    .into_any()
+}
+
+/// `?bench=tree&n=…` opens the tree benchmark instead of the playground.
+fn bench_tree_size() -> Option<usize> {
+    let search = web_sys::window()?.location().search().ok()?;
+    let query = search.trim_start_matches('?');
+    if !query.split('&').any(|kv| kv == "bench=tree") {
+        return None;
+    }
+    Some(query.split('&').find_map(|kv| kv.strip_prefix("n=")?.parse().ok()).unwrap_or(1000))
 }

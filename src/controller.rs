@@ -32,6 +32,12 @@ pub struct RunController {
     pub seed: RwSignal<Option<Candidate>>,
     /// Use the response cache.
     pub use_cache: RwSignal<bool>,
+    /// The candidate shown in the inspector.
+    pub selected: RwSignal<Option<usize>>,
+    /// The candidate compared with the selected one.
+    pub compare: RwSignal<Option<usize>>,
+    /// Show rejected proposals as ghost nodes in the tree.
+    pub show_ghosts: RwSignal<bool>,
     driver: StoredValue<Option<Driver>, LocalStorage>,
     plan: StoredValue<Option<RunPlan>, LocalStorage>,
 }
@@ -47,6 +53,9 @@ impl RunController {
             best: RwSignal::new(None),
             seed: RwSignal::new(None),
             use_cache: RwSignal::new(true),
+            selected: RwSignal::new(None),
+            compare: RwSignal::new(None),
+            show_ghosts: RwSignal::new(false),
             driver: StoredValue::new_local(None),
             plan: StoredValue::new_local(None),
         };
@@ -99,6 +108,8 @@ impl RunController {
             self.view.set(Some(RunView::new(&engine)));
             self.test.set(TestEval::default());
             self.best.set(None);
+            self.selected.set(None);
+            self.compare.set(None);
             self.seed.set(Some(plan.setup.seed.clone()));
             let on_change = Rc::new(move |engine: &Engine, events: Vec<gepa_core::Event>| {
                 self.view.update(|v| {
@@ -127,6 +138,48 @@ impl RunController {
         if let Some(driver) = self.driver.get_value() {
             driver.command(command);
         }
+    }
+
+    /// A steering command (edit, feedback, pin, exclude): applied by the engine, recorded in
+    /// the run state, and reflected in the tree's markers.
+    pub fn steer(self, command: Command) {
+        let Some(driver) = self.driver.get_value() else { return };
+        self.view.update(|v| {
+            if let Some(v) = v {
+                match &command {
+                    Command::Pin { candidate } => v.history.pinned = Some(*candidate),
+                    Command::Exclude { candidate, excluded: true } => {
+                        v.history.excluded.insert(*candidate);
+                    }
+                    Command::Exclude { candidate, excluded: false } => {
+                        v.history.excluded.remove(candidate);
+                    }
+                    _ => {}
+                }
+            }
+        });
+        driver.command(command);
+    }
+
+    /// A pool entry of the current run (outputs and feedback per validation example).
+    #[must_use]
+    pub fn pool_entry(self, index: usize) -> Option<gepa_core::engine::PoolEntry> {
+        self.driver.with_value(|d| {
+            d.as_ref().and_then(|d| d.with_engine(|e| e.pool().get(index).cloned()))
+        })
+    }
+
+    /// An example of the current run's data.
+    #[must_use]
+    pub fn example(self, split: gepa_core::Split, id: u32) -> Option<gepa_core::Example> {
+        self.plan.with_value(|p| p.as_ref().and_then(|p| p.setup.data.example(split, id).cloned()))
+    }
+
+    /// The split validation scores live in (the train split when validation reuses it).
+    #[must_use]
+    pub fn val_split(self) -> gepa_core::Split {
+        self.plan
+            .with_value(|p| p.as_ref().map_or(gepa_core::Split::Val, |p| p.setup.data.val_split()))
     }
 
     /// Resumes a paused run, first pointing it at `endpoints` when given (the user may have

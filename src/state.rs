@@ -1,11 +1,18 @@
 //! View-model state: plain types with the logic, reachable by native tests.
 
 pub mod budget;
+pub mod chart;
 pub mod dataset_draft;
 pub mod endpoint_form;
 pub mod event_log;
+pub mod heatmap;
+pub mod history;
 pub mod metric_form;
 pub mod run_view;
 pub mod setup;
 pub mod shortcuts;
 pub mod test_eval;
+pub mod text_diff;
+pub mod tree_layout;
+pub mod tree_model;
+pub mod viewport;

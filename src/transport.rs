@@ -94,10 +94,16 @@ pub async fn reachable_without_cors(url: &str, timeout_ms: u32) -> bool {
     result.is_ok()
 }
 
-/// Milliseconds since the page's time origin (for latency and the engine's clock).
+/// Milliseconds since the epoch (for latency and the engine's clock).
 #[must_use]
 pub fn now_ms() -> f64 {
     js_sys::Date::now()
+}
+
+/// A high-resolution timer in milliseconds (for benchmarks).
+#[must_use]
+pub fn precise_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or_else(js_sys::Date::now, |p| p.now())
 }
 
 /// GETs a text file of the app itself (the example tasks).

@@ -48,6 +48,13 @@ pub fn ResultPanel() -> impl IntoView {
                 <div class="controls">
                     <CopyButton label="Copy prompt" text=best_text/>
                     <CopyButton label="Copy program as JSON" text=best_json/>
+                    <a class="button subtle" href="#tree" data-testid="inspect-best"
+                        on:click=move |_| {
+                            let best = controller.view.with_untracked(|v| v.as_ref().and_then(|v| v.best));
+                            controller.selected.set(best);
+                        }>
+                        "Inspect in the tree"
+                    </a>
                 </div>
                 <Show when=finished>
                     <button type="button" class="button" data-testid="evaluate-test"

@@ -47,6 +47,30 @@ fn fraction(sum: f64, n: usize) -> String {
     }
 }
 
+/// Why a proposal was turned down, for people; `n` is the minibatch size.
+#[must_use]
+pub fn rejection_reason(rejection: &Rejection, n: usize) -> String {
+    match rejection {
+        Rejection::Screened { reason } => {
+            format!("discarded before evaluation: {}", reason.describe())
+        }
+        Rejection::ReflectionFailed { error } => format!("the reflection call failed: {error}"),
+        Rejection::NotBetter { before, after } => {
+            format!(
+                "not better on the minibatch ({} → {})",
+                fraction(*before, n),
+                fraction(*after, n)
+            )
+        }
+        Rejection::NotSelected { before, after } => format!(
+            "improved ({} → {}) but another proposal was kept",
+            fraction(*before, n),
+            fraction(*after, n)
+        ),
+        Rejection::DuplicateInIteration => "same as another proposal in this iteration".into(),
+    }
+}
+
 impl Narrator {
     /// The line for `event`, if it deserves one.
     pub fn describe(&mut self, event: &Event) -> Option<LogLine> {
@@ -77,33 +101,7 @@ impl Narrator {
             ),
             Event::ProposalRejected { iteration, task, parent, rejection } => {
                 let component = self.component_of(*iteration, *task);
-                let why = match rejection {
-                    Rejection::Screened { reason } => {
-                        format!("discarded before evaluation: {}", reason.describe())
-                    }
-                    Rejection::ReflectionFailed { error } => {
-                        format!("the reflection call failed: {error}")
-                    }
-                    Rejection::NotBetter { before, after } => {
-                        let n = self.minibatch_of(*iteration, *task);
-                        format!(
-                            "not better on the minibatch ({} → {})",
-                            fraction(*before, n),
-                            fraction(*after, n)
-                        )
-                    }
-                    Rejection::NotSelected { before, after } => {
-                        let n = self.minibatch_of(*iteration, *task);
-                        format!(
-                            "improved ({} → {}) but another proposal was kept",
-                            fraction(*before, n),
-                            fraction(*after, n)
-                        )
-                    }
-                    Rejection::DuplicateInIteration => {
-                        "same as another proposal in this iteration".into()
-                    }
-                };
+                let why = rejection_reason(rejection, self.minibatch_of(*iteration, *task));
                 line(
                     *iteration,
                     Tone::Rejected,

@@ -5,6 +5,7 @@ use gepa_core::engine::Spend;
 use gepa_core::{Engine, Event, Status};
 
 use super::event_log::{LogLine, Narrator};
+use super::history::RunHistory;
 
 /// Counters read from the engine after every change.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +61,8 @@ pub struct RunView {
     pub stop_reason: Option<String>,
     /// The readable log, oldest first.
     pub log: Vec<LogLine>,
+    /// Candidates, proposals, front and timeline.
+    pub history: RunHistory,
     narrator: Narrator,
 }
 
@@ -76,6 +79,32 @@ impl RunView {
             rejected: 0,
             stop_reason: None,
             log: Vec::new(),
+            history: RunHistory::default(),
+            narrator: Narrator::default(),
+        }
+    }
+
+    /// A view holding only `history` (for the tree benchmark).
+    #[must_use]
+    pub fn of_history(history: RunHistory) -> RunView {
+        RunView {
+            counters: Counters {
+                rollouts: history.rollouts,
+                budget: Some(history.rollouts),
+                iterations: 0,
+                pool: history.candidates.len(),
+                spend: Spend::default(),
+                active_ms: 0,
+                status: Status::Running,
+            },
+            seed_score: None,
+            best_score: None,
+            best: history.best(),
+            accepted: 0,
+            rejected: 0,
+            stop_reason: None,
+            log: Vec::new(),
+            history,
             narrator: Narrator::default(),
         }
     }
@@ -104,6 +133,7 @@ impl RunView {
             Event::RunFinished { reason, .. } => self.stop_reason = Some(reason.describe()),
             _ => {}
         }
+        self.history.apply(event);
         if let Some(line) = self.narrator.describe(event) {
             self.log.push(line);
         }
@@ -217,6 +247,30 @@ mod tests {
             "{text:#?}"
         );
         assert!(text.last().unwrap().starts_with("Finished: "), "{text:#?}");
+    }
+
+    #[test]
+    fn the_history_links_each_candidate_to_its_reflection_and_decision() {
+        use crate::state::history::Outcome;
+        let (engine, view) = run();
+        let h = &view.history;
+        assert_eq!(h.candidates.len(), engine.pool().len());
+        let child = &h.candidates[1];
+        assert_eq!((child.parents.as_slice(), child.mean), ([0].as_slice(), 1.0));
+        let proposal = &h.proposals[child.proposal.expect("linked to its proposal")];
+        assert_eq!(proposal.parent, 0);
+        assert_eq!(proposal.component, "system");
+        assert!(proposal.prompt.contains("Answer."), "the request shows the parent's text");
+        assert_eq!(proposal.proposal, "ALWAYS give the number only.");
+        assert_eq!(proposal.parent_eval.examples.len(), 3);
+        assert_eq!(proposal.parent_eval.sum(), 0.0);
+        assert_eq!(proposal.child_eval.as_ref().map(|e| e.sum()), Some(3.0));
+        assert_eq!(proposal.outcome, Outcome::Accepted { candidate: 1, before: 0.0, after: 3.0 });
+        assert!(h.proposals[1..].iter().all(|p| p.outcome == Outcome::Skipped));
+        assert_eq!(h.front, [1].into_iter().collect());
+        assert_eq!(h.best(), Some(1));
+        assert!(child.admitted_at > h.candidates[0].admitted_at);
+        assert_eq!(h.rollouts, engine.rollouts_used());
     }
 
     #[test]

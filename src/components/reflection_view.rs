@@ -1,0 +1,80 @@
+use gepa_core::Split;
+use leptos::prelude::*;
+
+use crate::controller::RunController;
+use crate::state::event_log::rejection_reason;
+use crate::state::history::{Outcome, ProposalInfo};
+
+/// The reflection that produced a candidate: the minibatch (inputs, the parent's and the
+/// child's outputs, scores and feedback), the request and raw reply, and the decision.
+#[component]
+pub fn ReflectionView(
+    /// The proposal.
+    proposal: ProposalInfo,
+) -> impl IntoView {
+    let controller = expect_context::<RunController>();
+    let decision = match &proposal.outcome {
+        Outcome::Accepted { candidate, before, after } => format!(
+            "Accepted as #{candidate}: minibatch score {before:.2} → {after:.2} (of {}).",
+            proposal.parent_eval.examples.len()
+        ),
+        Outcome::Rejected(r) => {
+            format!("Rejected: {}.", rejection_reason(r, proposal.parent_eval.examples.len()))
+        }
+        Outcome::Pending => "Being evaluated…".into(),
+        Outcome::Skipped => "No reflection: the parent was perfect on its minibatch.".into(),
+    };
+    let child = proposal.child_eval.clone().unwrap_or_default();
+    let rows = proposal
+        .parent_eval
+        .examples
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let example = controller.example(Split::Train, *id);
+            let input = example.as_ref().map(|e| e.inputs.values().cloned().collect::<Vec<_>>().join(" · ")).unwrap_or_default();
+            let expected = example.map(|e| e.expected).unwrap_or_default();
+            let parent_out = proposal.parent_eval.outputs.get(i).cloned().unwrap_or_default();
+            let parent_score = proposal.parent_eval.scores.get(i).copied();
+            let feedback = proposal.parent_eval.feedback.get(i).cloned().unwrap_or_default();
+            let child_out = child.outputs.get(i).cloned().unwrap_or_default();
+            let child_score = child.scores.get(i).copied();
+            let fmt = |s: Option<f64>| s.map_or_else(|| "–".to_owned(), |s| format!("{s:.2}"));
+            view! {
+                <tr>
+                    <td>{input}</td>
+                    <td>{expected}</td>
+                    <td>{parent_out}<br/><small>{format!("score {}", fmt(parent_score))}</small></td>
+                    <td>{feedback}</td>
+                    <td>{child_out}<br/><small>{format!("score {}", fmt(child_score))}</small></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="reflection" data-testid="reflection" aria-label="How this candidate was made">
+            <h4>{format!("Reflection on #{} in iteration {}, rewriting '{}'", proposal.parent, proposal.iteration, proposal.component)}</h4>
+            {proposal.pinned.then(|| view! { <p class="hint">"You pinned this parent."</p> })}
+            <div class="table-scroll">
+                <table class="data">
+                    <caption>"Minibatch"</caption>
+                    <thead><tr>
+                        <th scope="col">"Input"</th><th scope="col">"Expected"</th>
+                        <th scope="col">"Parent's output"</th><th scope="col">"Feedback"</th>
+                        <th scope="col">"New output"</th>
+                    </tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+            <p class="decision" data-testid="decision">{decision}</p>
+            <details>
+                <summary>"Reflection request"</summary>
+                <pre>{proposal.prompt.clone()}</pre>
+            </details>
+            <details>
+                <summary>"Raw reply"</summary>
+                <pre>{proposal.raw_reply.clone()}</pre>
+            </details>
+        </section>
+    }
+}

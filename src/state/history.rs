@@ -1,0 +1,317 @@
+//! The run's history as the views need it: every candidate with its lineage and scores, every
+//! proposal with the reflection that produced it and the decision taken, the Pareto front, and
+//! the score timeline. Folded from engine events, so a replayed event log rebuilds it exactly.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use gepa_core::events::{EvalTarget, Origin, Rejection};
+use gepa_core::{Candidate, Event};
+
+/// One candidate of the pool.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CandidateInfo {
+    /// Pool index.
+    pub index: usize,
+    /// Parents (none for the seed, two for a merge).
+    pub parents: Vec<usize>,
+    /// How it was made.
+    pub origin: Origin,
+    /// The program.
+    pub program: Candidate,
+    /// Validation example → score.
+    pub val_scores: BTreeMap<u32, f64>,
+    /// Mean validation score.
+    pub mean: f64,
+    /// Iteration that produced it.
+    pub iteration: u64,
+    /// Rollouts used before its validation pass.
+    pub discovered_at: u64,
+    /// Rollouts used once it was admitted (its point on the score chart).
+    pub admitted_at: u64,
+    /// The proposal that produced it (reflection origin).
+    pub proposal: Option<usize>,
+}
+
+/// Scores, outputs and feedback of one candidate on a minibatch.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MiniEval {
+    /// Train example ids.
+    pub examples: Vec<u32>,
+    /// Scores.
+    pub scores: Vec<f64>,
+    /// Outputs.
+    pub outputs: Vec<String>,
+    /// Feedback.
+    pub feedback: Vec<String>,
+}
+
+impl MiniEval {
+    /// Sum of the scores.
+    #[must_use]
+    pub fn sum(&self) -> f64 {
+        self.scores.iter().sum()
+    }
+}
+
+/// What became of a proposal.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Still being evaluated.
+    Pending,
+    /// Admitted as this candidate.
+    Accepted {
+        /// Pool index.
+        candidate: usize,
+        /// Parent's minibatch sum.
+        before: f64,
+        /// Child's minibatch sum.
+        after: f64,
+    },
+    /// Turned down.
+    Rejected(Rejection),
+    /// The parent was perfect on its minibatch: nothing to reflect on.
+    Skipped,
+}
+
+/// One reflective proposal: the parent, the minibatch, the reflection and the decision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProposalInfo {
+    /// Iteration.
+    pub iteration: u64,
+    /// Task within the iteration.
+    pub task: usize,
+    /// The parent.
+    pub parent: usize,
+    /// True when the user pinned the parent.
+    pub pinned: bool,
+    /// The component rewritten.
+    pub component: String,
+    /// The parent on the minibatch.
+    pub parent_eval: MiniEval,
+    /// The child on the minibatch.
+    pub child_eval: Option<MiniEval>,
+    /// The full reflection request.
+    pub prompt: String,
+    /// The reflection model's raw reply.
+    pub raw_reply: String,
+    /// The extracted proposal.
+    pub proposal: String,
+    /// The decision.
+    pub outcome: Outcome,
+}
+
+/// The history of one run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunHistory {
+    /// Candidates, by pool index.
+    pub candidates: Vec<CandidateInfo>,
+    /// Proposals, in order.
+    pub proposals: Vec<ProposalInfo>,
+    /// Pareto front members.
+    pub front: BTreeSet<usize>,
+    /// The parent being reflected on now.
+    pub reflecting_on: Option<usize>,
+    /// Rollouts used so far.
+    pub rollouts: u64,
+    /// Candidates the user excluded from selection.
+    pub excluded: BTreeSet<usize>,
+    /// The candidate the user pinned as the next parent, until it is used.
+    pub pinned: Option<usize>,
+    by_task: BTreeMap<(u64, usize), usize>,
+}
+
+impl RunHistory {
+    /// Folds one event.
+    pub fn apply(&mut self, event: &Event) {
+        match event {
+            Event::ParentSelected { iteration, task, candidate, pinned, .. } => {
+                self.reflecting_on = Some(*candidate);
+                if *pinned {
+                    self.pinned = None;
+                }
+                self.by_task.insert((*iteration, *task), self.proposals.len());
+                self.proposals.push(ProposalInfo {
+                    iteration: *iteration,
+                    task: *task,
+                    parent: *candidate,
+                    pinned: *pinned,
+                    component: String::new(),
+                    parent_eval: MiniEval::default(),
+                    child_eval: None,
+                    prompt: String::new(),
+                    raw_reply: String::new(),
+                    proposal: String::new(),
+                    outcome: Outcome::Pending,
+                });
+            }
+            Event::MinibatchSampled { iteration, task, examples } => {
+                if let Some(p) = self.proposal_mut(*iteration, *task) {
+                    p.parent_eval.examples.clone_from(examples);
+                }
+            }
+            Event::Evaluated { iteration, target, examples, scores, outputs, feedback, .. } => {
+                let eval = MiniEval {
+                    examples: examples.clone(),
+                    scores: scores.clone(),
+                    outputs: outputs.clone(),
+                    feedback: feedback.clone(),
+                };
+                match target {
+                    EvalTarget::Candidate { index } => {
+                        // A parent on its minibatch (the examples match a task's sample).
+                        let iteration = *iteration;
+                        if let Some(p) = self
+                            .proposals
+                            .iter_mut()
+                            .rev()
+                            .take_while(|p| p.iteration == iteration)
+                            .find(|p| {
+                                p.parent == *index
+                                    && p.parent_eval.examples == *examples
+                                    && p.parent_eval.scores.is_empty()
+                            })
+                        {
+                            p.parent_eval = eval;
+                        }
+                    }
+                    EvalTarget::Proposal { task } => {
+                        // The first evaluation of a proposal is on the minibatch; a second one
+                        // is its validation pass.
+                        if let Some(p) = self.proposal_mut(*iteration, *task)
+                            && p.child_eval.is_none()
+                        {
+                            p.child_eval = Some(eval);
+                        }
+                    }
+                    EvalTarget::MergeChild { .. } => {}
+                }
+            }
+            Event::ReflectionSkipped { iteration, task, .. } => {
+                if let Some(p) = self.proposal_mut(*iteration, *task) {
+                    p.outcome = Outcome::Skipped;
+                }
+            }
+            Event::ReflectionRequested { iteration, task, component, prompt, .. } => {
+                if let Some(p) = self.proposal_mut(*iteration, *task) {
+                    p.component.clone_from(component);
+                    p.prompt.clone_from(prompt);
+                }
+            }
+            Event::ReflectionReceived { iteration, task, raw_reply, proposal, .. } => {
+                if let Some(p) = self.proposal_mut(*iteration, *task) {
+                    p.raw_reply.clone_from(raw_reply);
+                    p.proposal.clone_from(proposal);
+                }
+            }
+            Event::ProposalRejected { iteration, task, rejection, .. } => {
+                if let Some(p) = self.proposal_mut(*iteration, *task) {
+                    p.outcome = Outcome::Rejected(rejection.clone());
+                }
+            }
+            Event::ProposalAccepted { iteration, task, candidate, before, after, .. } => {
+                let at = self.by_task.get(&(*iteration, *task)).copied();
+                if let Some(p) = self.proposal_mut(*iteration, *task) {
+                    p.outcome =
+                        Outcome::Accepted { candidate: *candidate, before: *before, after: *after };
+                }
+                if let Some(c) = self.candidates.get_mut(*candidate) {
+                    c.proposal = at;
+                }
+            }
+            Event::CandidateAdded {
+                iteration,
+                candidate,
+                parents,
+                origin,
+                program,
+                val_scores,
+                mean,
+                discovered_at,
+                ..
+            } => {
+                let info = CandidateInfo {
+                    index: *candidate,
+                    parents: parents.clone(),
+                    origin: *origin,
+                    program: program.clone(),
+                    val_scores: val_scores.clone(),
+                    mean: *mean,
+                    iteration: *iteration,
+                    discovered_at: *discovered_at,
+                    admitted_at: self.rollouts,
+                    proposal: None,
+                };
+                if *candidate == self.candidates.len() {
+                    self.candidates.push(info);
+                }
+            }
+            Event::ParetoFrontChanged { members, .. } => {
+                self.front = members.iter().copied().collect();
+            }
+            Event::BudgetUpdated { used, .. } => self.rollouts = *used,
+            Event::IterationFinished { .. } | Event::RunFinished { .. } => {
+                self.reflecting_on = None
+            }
+            _ => {}
+        }
+    }
+
+    fn proposal_mut(&mut self, iteration: u64, task: usize) -> Option<&mut ProposalInfo> {
+        let at = *self.by_task.get(&(iteration, task))?;
+        self.proposals.get_mut(at)
+    }
+
+    /// The index of the best candidate (highest mean, first on ties).
+    #[must_use]
+    pub fn best(&self) -> Option<usize> {
+        self.candidates
+            .iter()
+            .max_by(|a, b| a.mean.total_cmp(&b.mean).then(b.index.cmp(&a.index)))
+            .map(|c| c.index)
+    }
+
+    /// A synthetic history of `n` candidates in a random tree (every tenth a merge), for the
+    /// tree benchmark and tests. Scores grow loosely with depth; the front is the top tenth.
+    #[must_use]
+    pub fn synthetic(n: usize, seed: u64) -> RunHistory {
+        let mut rng = gepa_core::Rng::from_seed(seed);
+        let mut history = RunHistory::default();
+        for index in 0..n {
+            history.push_synthetic(index, &mut rng);
+        }
+        history
+    }
+
+    /// Adds one synthetic candidate (see [`RunHistory::synthetic`]).
+    pub fn push_synthetic(&mut self, index: usize, rng: &mut gepa_core::Rng) {
+        let mut parents = Vec::new();
+        if index > 0 {
+            parents.push(rng.below(index));
+            if index.is_multiple_of(10) && index > 2 {
+                parents.push(rng.below(index));
+            }
+        }
+        let mean = ((index as f64).ln_1p() / 8.0 + rng.below(100) as f64 / 400.0).min(1.0);
+        self.rollouts += 10;
+        self.candidates.push(CandidateInfo {
+            index,
+            parents,
+            origin: if index == 0 { Origin::Seed } else { Origin::Reflection },
+            program: Candidate::new([("system", format!("prompt {index}"))]),
+            val_scores: (0..8u32).map(|e| (e, mean)).collect(),
+            mean,
+            iteration: index as u64,
+            discovered_at: self.rollouts,
+            admitted_at: self.rollouts,
+            proposal: None,
+        });
+        if index.is_multiple_of(10) {
+            self.front.insert(index);
+        }
+    }
+
+    /// Proposals that were turned down (the tree's optional ghost nodes).
+    pub fn rejected(&self) -> impl Iterator<Item = (usize, &ProposalInfo)> {
+        self.proposals.iter().enumerate().filter(|(_, p)| matches!(p.outcome, Outcome::Rejected(_)))
+    }
+}
