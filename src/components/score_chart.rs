@@ -20,7 +20,7 @@ pub fn ScoreChart() -> impl IntoView {
             let h = &v.history;
             let seed = h.candidates.first()?.mean;
             let end = v.counters.budget.unwrap_or(h.rollouts).max(h.rollouts).max(1);
-            let x = Scale { d0: 0.0, d1: end as f64, r0: LEFT, r1: W - 8.0 };
+            let x = Scale { d0: 0.0, d1: end as f64, r0: LEFT, r1: W - 18.0 };
             let y = Scale { d0: 0.0, d1: 1.0, r0: H - BOTTOM, r1: 8.0 };
             let best = path(&best_so_far(&h.candidates, h.rollouts), x, y);
             let aggregate = path(&pareto_aggregate(&h.candidates), x, y);
@@ -49,11 +49,11 @@ pub fn ScoreChart() -> impl IntoView {
                                 <text x=px y=H - 8.0 text-anchor="middle">{label}</text>
                             }).collect_view()}
                             {y_ticks.into_iter().map(|(py, label)| view! {
-                                <line class="grid" x1=LEFT x2=W - 8.0 y1=py y2=py></line>
+                                <line class="grid" x1=LEFT x2=W - 18.0 y1=py y2=py></line>
                                 <text x=LEFT - 6.0 y=py + 4.0 text-anchor="end">{label}</text>
                             }).collect_view()}
                         </g>
-                        <line class="seed-line" x1=LEFT x2=W - 8.0 y1=seed_y y2=seed_y></line>
+                        <line class="seed-line" x1=LEFT x2=W - 18.0 y1=seed_y y2=seed_y></line>
                         <path class="aggregate-line" d=aggregate></path>
                         <path class="best-line" d=best></path>
                         {dots.into_iter().map(|(index, cx, cy, mean)| view! {

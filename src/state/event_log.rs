@@ -84,6 +84,11 @@ impl Narrator {
                     "Run started with {train} training and {val} validation examples; scoring the seed."
                 ),
             ),
+            Event::ParentSelected { iteration, candidate, pinned: true, .. } => line(
+                *iteration,
+                Tone::Info,
+                format!("Iteration {iteration}: reflecting on #{candidate}, as you pinned it."),
+            ),
             Event::MinibatchSampled { iteration, task, examples } => {
                 self.minibatch.insert((*iteration, *task), examples.len());
                 None

@@ -1,0 +1,142 @@
+import { test, expect, type Page } from '@playwright/test';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { watchConsole, fillEndpoint, expectAccessible, snap } from './helpers';
+
+// A scripted OpenAI-compatible endpoint (not an LLM): the task model answers every ticket
+// correctly once the system prompt mentions RULES, and reflection always proposes such a prompt.
+// It pins down the tree, inspector and steering exactly; the real-LLM test below covers the
+// same views against SmolLM2.
+let server: Server;
+let scriptedBase = '';
+const LABELS: Record<string, string> = {};
+
+test.beforeAll(async () => {
+  const { readFileSync } = await import('node:fs');
+  const task = JSON.parse(readFileSync(new URL('../../../static/examples/support-triage.json', import.meta.url), 'utf8'));
+  for (const line of task.data.split('\n').slice(1)) {
+    const at = line.lastIndexOf(',');
+    if (at > 0) LABELS[line.slice(0, at).replace(/^"|"$/g, '')] = line.slice(at + 1);
+  }
+  server = createServer((req, res) => {
+    const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': '*', 'access-control-allow-methods': 'POST, OPTIONS' };
+    if (req.method === 'OPTIONS') { res.writeHead(204, cors); res.end(); return; }
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      const messages: { role: string; content: string }[] = JSON.parse(body).messages;
+      const user = messages[messages.length - 1].content;
+      const system = messages.find((m) => m.role === 'system')?.content ?? '';
+      let content: string;
+      if (user.startsWith('Ticket:')) {
+        const ticket = user.slice('Ticket:'.length).trim();
+        content = system.includes('RULES') ? (LABELS[ticket] ?? 'bug') : 'unsure';
+      } else {
+        content = '```\nClassify the support ticket. RULES: reply with one label only.\n```';
+      }
+      res.writeHead(200, { ...cors, 'content-type': 'application/json' });
+      res.end(JSON.stringify({ choices: [{ message: { role: 'assistant', content }, finish_reason: 'stop' }], usage: { prompt_tokens: 30, completion_tokens: 4 } }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  scriptedBase = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+});
+test.afterAll(async () => { await new Promise((resolve) => server.close(resolve)); });
+
+async function setUp(page: Page, base: string, model: string, budget: string) {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto('/');
+  await page.getByTestId('example-support-triage').click();
+  for (const [id, n] of [['train', '6'], ['val', '4'], ['test', '4']]) {
+    await page.locator(`#split-${id}`).fill(n);
+    await page.locator(`#split-${id}`).dispatchEvent('change');
+  }
+  await fillEndpoint(page, 'task', base, model, '12');
+  await page.locator('#use-cache').uncheck();
+  await page.locator('#budget').fill(budget);
+  await page.locator('#budget').dispatchEvent('change');
+}
+
+async function step(page: Page) {
+  await page.getByTestId('step').click();
+  await expect(page.getByTestId('run-status')).toContainText(/Paused after iteration \d+ \(Step\)/, { timeout: 30_000 });
+}
+
+test('scripted model: the tree grows, the inspector shows diff, reflection and decision, and pin and edit steer the run', async ({ page }, testInfo) => {
+  const problems = watchConsole(page);
+  await setUp(page, scriptedBase, 'scripted', '200');
+  // Step: the seed and one iteration, whose proposal is accepted as #1.
+  await step(page);
+  const tree = page.getByTestId('candidate-tree');
+  await expect(tree.getByTestId('node-0')).toBeVisible();
+  await expect(tree.getByTestId('node-1')).toBeVisible();
+  await expect(tree.getByTestId('node-1')).toHaveAttribute('aria-label', /validation score 1\.00, best, on the Pareto front/);
+
+  // Selecting #1 shows its text, the diff against its parent, the reflection and the decision.
+  await tree.getByTestId('node-1').click();
+  const inspector = page.getByTestId('inspector');
+  await expect(inspector).toContainText('Candidate #1: a reflection on #0');
+  await expect(inspector.getByTestId('diff').first().locator('ins')).toContainText('RULES');
+  const reflection = inspector.getByTestId('reflection');
+  await expect(reflection.getByTestId('decision')).toContainText('Accepted as #1: minibatch score 0.00 → 3.00');
+  await reflection.getByText('Reflection request').click();
+  await expect(reflection.locator('pre').first()).toContainText('Classify the support ticket.');
+  await expect(reflection.locator('tbody tr')).toHaveCount(3);
+
+  // Keyboard: focus #0 and press Enter to select it; then pin it as the next parent.
+  await tree.getByTestId('node-0').focus();
+  await page.keyboard.press('Enter');
+  await expect(inspector).toContainText('Candidate #0: the seed');
+  await inspector.getByTestId('pin').click();
+  await expect(tree.getByTestId('node-0')).toHaveClass(/pinned/);
+  await step(page);
+  await expect(page.getByTestId('event-log')).toContainText(/Iteration \d+: reflecting on #0, as you pinned it\./);
+  await expect(tree.getByTestId('node-0')).not.toHaveClass(/pinned/);
+
+  // Edit #0 by hand and add it: it is scored on validation and appears as a human-made node.
+  await tree.getByTestId('node-0').click();
+  await inspector.locator('#edit-system').fill('Classify the support ticket. RULES: one word, the label.');
+  await inspector.getByTestId('add-edited').click();
+  await step(page);
+  await expect(tree.getByTestId('node-2')).toHaveAttribute('aria-label', /Candidate 2, validation score \d\.\d\d.*made by you/);
+  await expect(page.getByTestId('event-log')).toContainText('Your candidate was added as #2');
+
+  // Rejected proposals can be shown as ghosts; the chart and heatmap cover every candidate.
+  await page.locator('#show-ghosts').check();
+  await expect(tree.getByTestId('ghost').first()).toBeAttached();
+  await expect(page.getByTestId('heatmap').locator('tbody tr')).toHaveCount(3);
+  await expect(page.getByTestId('score-chart').locator('circle.chart-dot')).toHaveCount(3);
+
+  // Compare #2 with #1 side by side.
+  await tree.getByTestId('node-2').click();
+  await page.locator('#compare-with').selectOption('1');
+  await expect(page.getByTestId('compare')).toContainText('Changes from #2 to #1');
+  await page.getByTestId('region-tree').scrollIntoViewIfNeeded();
+  await snap(page, testInfo, 'tree-steered');
+  await page.getByTestId('region-tree').screenshot({ path: testInfo.outputPath('tree-region.png') });
+  await expectAccessible(page, testInfo, 'tree');
+  expect(problems).toEqual([]);
+});
+
+test('real local LLM: the tree grows during a run and an edited candidate joins it with a validation score', async ({ page }, testInfo) => {
+  test.setTimeout(240_000);
+  const llmBase = process.env.GEPA_LLM_BASE_URL;
+  if (!llmBase) throw new Error('GEPA_LLM_BASE_URL is not set: run through `./dev test`');
+  const problems = watchConsole(page);
+  await setUp(page, llmBase, process.env.GEPA_LLM_MODEL ?? 'smollm2', '80');
+  await step(page);
+  const tree = page.getByTestId('candidate-tree');
+  await expect(tree.getByTestId('node-0')).toBeVisible();
+  const before = await tree.locator('[data-testid^="node-"]').count();
+  await tree.getByTestId('node-0').click();
+  await page.getByTestId('inspector').locator('#edit-system').fill('Read the support ticket and reply with exactly one word: billing, login, bug or feature.');
+  await page.getByTestId('add-edited').click();
+  await page.getByTestId('pause').click(); // resume
+  const added = tree.getByTestId(`node-${before}`);
+  await expect(added).toHaveAttribute('aria-label', /validation score \d\.\d\d.*made by you/, { timeout: 120_000 });
+  await added.click();
+  await expect(page.getByTestId('inspector').getByTestId('diff').first()).toContainText('exactly one word');
+  await expect(page.getByTestId('inspector').getByTestId('diff').first().locator('ins').first()).toBeVisible();
+  await snap(page, testInfo, 'tree-real-llm');
+  expect(problems).toEqual([]);
+});
