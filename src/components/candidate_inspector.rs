@@ -42,14 +42,23 @@ pub fn CandidateInspector() -> impl IntoView {
                 c.parents.first().and_then(|p| h.candidates.get(*p)).map(|p| p.program.clone());
             let proposal = c.proposal.and_then(|p| h.proposals.get(p)).cloned();
             let front = h.front.contains(&index);
-            Some((c, seed, parent, proposal, front))
+            let children: Vec<_> = h
+                .proposals
+                .iter()
+                .filter(|p| {
+                    p.parent == index
+                        && !matches!(p.outcome, crate::state::history::Outcome::Skipped)
+                })
+                .cloned()
+                .collect();
+            Some((c, seed, parent, proposal, front, children))
         })
     };
     view! {
         <section class="inspector" data-testid="inspector" aria-live="polite" aria-label="Candidate inspector">
             {move || match info() {
                 None => view! { <p class="hint">"Select a node in the tree (click it, or focus it and press Enter) to inspect it."</p> }.into_any(),
-                Some((c, seed, parent, proposal, front)) => {
+                Some((c, seed, parent, proposal, front, children)) => {
                     let index = c.index;
                     let title = format!("Candidate #{index}: {}", origin_text(&c));
                     let summary = format!(
@@ -110,6 +119,12 @@ pub fn CandidateInspector() -> impl IntoView {
                         </fieldset>
                         {components}
                         {proposal.map(|p| view! { <ReflectionView proposal=p/> })}
+                        {(!children.is_empty()).then(|| view! {
+                            <details class="children" data-testid="proposals-from">
+                                <summary>{format!("{} proposal(s) made from #{index}, accepted or not", children.len())}</summary>
+                                {children.into_iter().map(|p| view! { <ReflectionView proposal=p/> }).collect_view()}
+                            </details>
+                        })}
                         <details class="val-scores">
                             <summary>{format!("Validation: {} examples", c.val_scores.len())}</summary>
                             <div class="table-scroll">

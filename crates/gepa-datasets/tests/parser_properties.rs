@@ -86,8 +86,14 @@ proptest! {
             text.push_str(&row.iter().map(quote).collect::<Vec<_>>().join(","));
             text.push('\n');
         }
-        let table = parse(&text, &ParseOptions { format: Some(Format::Csv), ..ParseOptions::default() }).unwrap();
+        let parsed = parse(&text, &ParseOptions { format: Some(Format::Csv), ..ParseOptions::default() });
         let expected: Vec<Vec<String>> = rows.into_iter().filter(|r| r.iter().any(|f| !f.trim().is_empty())).collect();
+        if expected.is_empty() {
+            // Only blank rows: nothing to import, said as such.
+            prop_assert_eq!(parsed, Err(gepa_datasets::ImportError::Empty));
+            return Ok(());
+        }
+        let table = parsed.unwrap();
         prop_assert_eq!(table.rows, expected);
         prop_assert_eq!(guess_roles(&table.columns), vec![Role::Input, Role::Expected, Role::Notes]);
     }
@@ -106,4 +112,13 @@ fn a_large_input_within_the_limits_parses() {
     let mut over = text.clone();
     over.push_str("\"one more\",1\n");
     assert!(parse(&over, &ParseOptions::default()).unwrap_err().to_string().contains("10000 rows"));
+}
+
+#[test]
+fn rows_that_are_all_blank_mean_there_is_nothing_to_import() {
+    // Found by `well_formed_csv_round_trips`: quoted empty fields only.
+    let text = "question,answer,notes\n\"\",\"\",\"\"\n\" \",\"\",\"\"\n";
+    let parsed =
+        parse(text, &ParseOptions { format: Some(Format::Csv), ..ParseOptions::default() });
+    assert_eq!(parsed, Err(gepa_datasets::ImportError::Empty));
 }

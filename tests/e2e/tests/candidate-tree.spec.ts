@@ -89,9 +89,26 @@ test('scripted model: the tree grows, the inspector shows diff, reflection and d
   await expect(inspector).toContainText('Candidate #0: the seed');
   await inspector.getByTestId('pin').click();
   await expect(tree.getByTestId('node-0')).toHaveClass(/pinned/);
+  // A note for #0's next reflection, which the pin makes the very next one.
+  await inspector.locator('#steer-note').fill('Tickets about refunds are always billing.');
+  await inspector.getByTestId('send-feedback').click();
   await step(page);
   await expect(page.getByTestId('event-log')).toContainText(/Iteration \d+: reflecting on #0, as you pinned it\./);
   await expect(tree.getByTestId('node-0')).not.toHaveClass(/pinned/);
+  // The proposals made from #0 include that reflection, whose request carries the note.
+  await tree.getByTestId('node-1').click();
+  await tree.getByTestId('node-0').click();
+  const fromSeed = inspector.getByTestId('proposals-from');
+  await fromSeed.locator('summary').first().click();
+  await expect(fromSeed.getByTestId('reflection')).toHaveCount(2);
+  await expect(fromSeed.getByTestId('reflection').nth(1).locator('pre').first()).toContainText('Tickets about refunds are always billing.', { useInnerText: false });
+  await expect(fromSeed.getByTestId('decision').nth(1)).toContainText('Rejected');
+  // Exclude #1 from selection, then return it.
+  await tree.getByTestId('node-1').click();
+  await inspector.getByTestId('exclude').click();
+  await expect(tree.getByTestId('node-1')).toHaveClass(/excluded/);
+  await inspector.getByTestId('exclude').click();
+  await expect(tree.getByTestId('node-1')).not.toHaveClass(/excluded/);
 
   // Edit #0 by hand and add it: it is scored on validation and appears as a human-made node.
   await tree.getByTestId('node-0').click();
