@@ -12,6 +12,20 @@ use crate::data::Split;
 use crate::reflect::ScreenReject;
 use crate::request::Usage;
 
+/// Reads a map whose keys are example ids written as JSON strings. Needed because events are an
+/// internally tagged enum: serde buffers their content, and a buffered string key does not turn
+/// back into a number by itself.
+fn u32_keys<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<u32, f64>, D::Error> {
+    let raw = BTreeMap::<String, f64>::deserialize(d)?;
+    raw.into_iter()
+        .map(|(k, v)| {
+            k.parse::<u32>()
+                .map(|k| (k, v))
+                .map_err(|_| serde::de::Error::custom(format!("example id {k:?} is not a number")))
+        })
+        .collect()
+}
+
 /// How a pool candidate came to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -294,6 +308,7 @@ pub enum Event {
         /// The program.
         program: Candidate,
         /// Validation example → score.
+        #[serde(deserialize_with = "u32_keys")]
         val_scores: BTreeMap<u32, f64>,
         /// Mean validation score.
         mean: f64,

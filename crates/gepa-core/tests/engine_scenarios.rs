@@ -882,3 +882,15 @@ fn held_out_evaluation_scores_one_candidate_on_its_own_ledger() {
     assert_eq!(model.reflections, 0);
     assert_eq!(rollout_sum(&events), test.len() as u64);
 }
+
+#[test]
+fn every_event_of_a_run_round_trips_through_json() {
+    let config = RunConfig { seed: 5, stop: budget(60), ..RunConfig::default() };
+    let mut engine = Engine::new(two_component_setup(config, arithmetic_data(6, 3))).unwrap();
+    let mut model = ScriptedModel::new();
+    let events = drive(&mut engine, |r| model.reply(r), false);
+    assert!(events.iter().any(|e| matches!(e, Event::CandidateAdded { .. })));
+    let json = serde_json::to_string(&events).unwrap();
+    let back: Vec<Event> = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, events);
+}

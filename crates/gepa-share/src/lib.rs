@@ -1,0 +1,12 @@
+//! `gepa-share`: what leaves the optimiser as data — prompt share links and run files.
+//!
+//! Both are allow-listed, versioned formats built from plain values: nothing here can hold an API
+//! key or an endpoint URL, because the types that would carry them are never part of a payload.
+//! Decoding treats its input as hostile: bounded decompression, size limits on every field, and
+//! a clear message for each way a link or file can be broken.
+
+pub mod link;
+pub mod run_file;
+
+pub use link::{LinkError, SharedData, SharedPrompt, SharedScores};
+pub use run_file::{RunFile, RunFileError};
