@@ -5,8 +5,9 @@ use crate::components::{
     candidate_tree::CandidateTree, dataset_panel::DatasetPanel, endpoints_panel::EndpointsPanel,
     event_log_view::EventLogView, metric_picker::MetricPicker, program_editor::ProgramEditor,
     region_panel::RegionPanel, result_panel::ResultPanel, run_controls::RunControls,
-    run_header::RunHeader, score_chart::ScoreChart, score_heatmap::ScoreHeatmap,
-    site_header::SiteHeader, strategy_panel::StrategyPanel, tree_bench::TreeBench,
+    run_header::RunHeader, saved_runs::SavedRuns, score_chart::ScoreChart,
+    score_heatmap::ScoreHeatmap, shared_prompt_page::SharedPromptPage, site_header::SiteHeader,
+    strategy_panel::StrategyPanel, tree_bench::TreeBench,
 };
 use crate::controller::RunController;
 use crate::layout::REGIONS;
@@ -20,11 +21,24 @@ pub fn App() -> impl IntoView {
     if let Some(n) = bench_tree_size() {
         return view! { <TreeBench n=n/> }.into_any();
     }
+    let shared = RwSignal::new(shared_from_fragment());
+    let leave_shared = Callback::new(move |()| {
+        // Drop the fragment so a reload opens the playground, not the link again.
+        if let Some(w) = web_sys::window()
+            && let Ok(history) = w.history()
+        {
+            let path = w.location().pathname().unwrap_or_default();
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
+        }
+        shared.set(None);
+    });
     let [settings, dataset, prompt, run, tree] = REGIONS;
     view! {
         <a class="skip-link" href="#run">"Skip to the run controls"</a>
         <SiteHeader/>
-        <main id="main" class="workspace" data-testid="workspace">
+        {move || shared.get().map(|s| view! { <SharedPromptPage shared=s on_done=leave_shared/> })}
+        <main
+            style:display=move || if shared.with(Option::is_some) { "none" } else { "grid" } id="main" class="workspace" data-testid="workspace">
             <RegionPanel region=settings>
                 <EndpointsPanel/>
             </RegionPanel>
@@ -36,6 +50,7 @@ pub fn App() -> impl IntoView {
                 <MetricPicker/>
             </RegionPanel>
             <RegionPanel region=run>
+                <SavedRuns/>
                 <StrategyPanel/>
                 <RunControls/>
                 <RunHeader/>
@@ -63,6 +78,13 @@ pub fn App() -> impl IntoView {
         </footer>
     }
     .into_any()
+}
+
+/// A shared prompt in the page's fragment (`#prompt=v1.…`), decoded, or why it cannot be.
+fn shared_from_fragment() -> Option<Result<gepa_share::SharedPrompt, String>> {
+    let hash = web_sys::window()?.location().hash().ok()?;
+    hash.contains(gepa_share::link::FRAGMENT_KEY)
+        .then(|| gepa_share::SharedPrompt::decode(&hash).map_err(|e| e.to_string()))
 }
 
 /// `?bench=tree&n=…` opens the tree benchmark instead of the playground.

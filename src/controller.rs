@@ -6,8 +6,10 @@
 use std::rc::Rc;
 use std::time::Duration;
 
-use gepa_core::{Candidate, Command, Engine, Status};
+use gepa_core::{Candidate, Command, Engine, Event, Status};
 use gepa_providers::limiter::LimiterState;
+use gepa_share::RunFile;
+use gepa_share::run_file::Models;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -16,6 +18,8 @@ use crate::state::run_view::RunView;
 use crate::state::setup::RunPlan;
 use crate::state::test_eval::{TestEval, TestScore};
 use crate::storage::response_cache::BrowserCache;
+use crate::storage::runs::RunSummary;
+use crate::transport::now_ms;
 
 /// Reactive handle on the current run. Copy it freely.
 #[derive(Debug, Clone, Copy)]
@@ -38,8 +42,32 @@ pub struct RunController {
     pub compare: RwSignal<Option<usize>>,
     /// Show rejected proposals as ghost nodes in the tree.
     pub show_ghosts: RwSignal<bool>,
+    /// The last autosave: rollouts saved, or what went wrong.
+    pub save_status: RwSignal<Option<Result<u64, String>>>,
     driver: StoredValue<Option<Driver>, LocalStorage>,
     plan: StoredValue<Option<RunPlan>, LocalStorage>,
+    events: StoredValue<Vec<Event>, LocalStorage>,
+    saved: StoredValue<Option<Saved>, LocalStorage>,
+    saving: StoredValue<bool, LocalStorage>,
+    save_again: StoredValue<bool, LocalStorage>,
+}
+
+/// Where the current run is saved.
+#[derive(Debug, Clone)]
+struct Saved {
+    id: String,
+    title: String,
+}
+
+/// What to do after launching a run.
+#[derive(Debug, Clone, Copy)]
+enum Go {
+    /// Run.
+    Run,
+    /// One iteration, then pause.
+    Step,
+    /// Nothing: open for inspection.
+    Hold,
 }
 
 impl RunController {
@@ -56,8 +84,13 @@ impl RunController {
             selected: RwSignal::new(None),
             compare: RwSignal::new(None),
             show_ghosts: RwSignal::new(false),
+            save_status: RwSignal::new(None),
             driver: StoredValue::new_local(None),
             plan: StoredValue::new_local(None),
+            events: StoredValue::new_local(Vec::new()),
+            saved: StoredValue::new_local(None),
+            saving: StoredValue::new_local(false),
+            save_again: StoredValue::new_local(false),
         };
         let _ = set_interval_with_handle(
             move || controller.refresh_endpoints(),
@@ -93,11 +126,62 @@ impl RunController {
         if self.active() {
             return;
         }
+        let Ok(engine) = Engine::new(plan.setup.clone()) else { return };
+        let id = format!("run-{}", now_ms() as u64);
+        let title = format!(
+            "{} rollouts, {}",
+            plan.setup.config.stop.max_rollouts.unwrap_or(0),
+            plan.endpoints.task.model
+        );
+        self.launch(
+            engine,
+            plan,
+            Vec::new(),
+            Saved { id, title },
+            if one_step { Go::Step } else { Go::Run },
+        );
+    }
+
+    /// Opens a run file: its tree and log for inspection and, with `go`, continues it against
+    /// the endpoints of `plan` (the file holds model names, never URLs or keys).
+    ///
+    /// # Errors
+    /// When the file's engine state does not restore.
+    pub fn open_run(
+        self,
+        file: RunFile,
+        id: Option<String>,
+        endpoints: gepa_providers::Endpoints,
+        go: bool,
+    ) -> Result<(), String> {
+        let engine = file.restore().map_err(|e| e.to_string())?;
+        let plan = RunPlan {
+            setup: engine.setup().clone(),
+            test: file.test.clone(),
+            endpoints,
+            concurrency: file.concurrency,
+            prices: gepa_providers::price::PriceTable::default(),
+            warnings: Vec::new(),
+        };
+        let id = id.unwrap_or_else(|| format!("run-{}", now_ms() as u64));
+        self.launch(
+            engine,
+            plan,
+            file.events,
+            Saved { id, title: file.title },
+            if go { Go::Run } else { Go::Hold },
+        );
+        Ok(())
+    }
+
+    fn launch(self, engine: Engine, plan: RunPlan, past: Vec<Event>, saved: Saved, go: Go) {
+        if let Some(old) = self.driver.get_value() {
+            old.shared().abort_all();
+        }
         let use_cache = self.use_cache.get_untracked();
         spawn_local(async move {
             let cache = BrowserCache::open().await;
             cache.set_enabled(use_cache);
-            let Ok(engine) = Engine::new(plan.setup.clone()) else { return };
             let shared = Shared::new(
                 plan.endpoints.clone(),
                 plan.concurrency,
@@ -105,9 +189,13 @@ impl RunController {
                 cache,
                 plan.setup.config.seed,
             );
-            self.view.set(Some(RunView::new(&engine)));
+            let mut view = RunView::new(&engine);
+            view.update(&engine, &past);
+            self.view.set(Some(view));
+            self.events.set_value(past);
+            self.saved.set_value(Some(saved));
             self.test.set(TestEval::default());
-            self.best.set(None);
+            self.best.set(engine.best().map(|b| engine.pool()[b].candidate.clone()));
             self.selected.set(None);
             self.compare.set(None);
             self.seed.set(Some(plan.setup.seed.clone()));
@@ -121,14 +209,95 @@ impl RunController {
                 if self.best.with_untracked(|old| *old != best) {
                     self.best.set(best);
                 }
+                let worth_saving = events.iter().any(|e| {
+                    matches!(
+                        e,
+                        Event::CandidateAdded { .. }
+                            | Event::IterationFinished { .. }
+                            | Event::Paused { .. }
+                            | Event::RunFinished { .. }
+                    )
+                });
+                self.events.update_value(|all| all.extend(events));
+                if worth_saving {
+                    self.autosave();
+                }
             });
             let driver = Driver::new(engine, shared, on_change);
             self.driver.set_value(Some(driver.clone()));
             self.plan.set_value(Some(plan));
-            if one_step {
-                driver.command(Command::Step);
-            } else {
-                driver.pump();
+            match go {
+                Go::Step => driver.command(Command::Step),
+                Go::Run => driver.pump(),
+                // Opened for inspection: nothing is sent until Resume.
+                Go::Hold => driver.command(Command::Pause),
+            }
+        });
+    }
+
+    /// The current plan (for share links).
+    #[must_use]
+    pub fn plan(self) -> Option<RunPlan> {
+        self.plan.get_value()
+    }
+
+    /// The current run as a run file.
+    #[must_use]
+    pub fn run_file(self) -> Option<RunFile> {
+        let driver = self.driver.get_value()?;
+        let plan = self.plan.get_value()?;
+        let saved = self.saved.get_value()?;
+        let events = self.events.get_value();
+        driver.with_engine(|engine| {
+            RunFile::capture(
+                engine,
+                events,
+                plan.test.clone(),
+                Models::of(&plan.endpoints),
+                plan.concurrency,
+                saved.title.clone(),
+                now_ms() as u64,
+            )
+            .ok()
+        })
+    }
+
+    /// Saves the run to this browser (atomically; one save at a time, the latest state wins).
+    pub fn autosave(self) {
+        if self.saving.get_value() {
+            self.save_again.set_value(true);
+            return;
+        }
+        let Some(file) = self.run_file() else { return };
+        let Some(saved) = self.saved.get_value() else { return };
+        let summary = self.view.with_untracked(|v| {
+            v.as_ref().map(|v| RunSummary {
+                id: saved.id.clone(),
+                title: saved.title.clone(),
+                saved_at_ms: file.saved_at_ms,
+                rollouts: v.counters.rollouts,
+                candidates: v.counters.pool,
+                best: v.best_score,
+                finished: matches!(v.counters.status, Status::Finished { .. }),
+            })
+        });
+        let Some(summary) = summary else { return };
+        self.saving.set_value(true);
+        spawn_local(async move {
+            let result = match file.to_json() {
+                Ok(json) => crate::storage::runs::save(&summary, &json).await,
+                Err(e) => Err(e.to_string()),
+            };
+            self.save_status.set(Some(match result {
+                Ok(()) => Ok(summary.rollouts),
+                Err(e) => Err(format!(
+                    "Could not save the run in this browser: {e}. Download the run file to keep it."
+                )),
+            }));
+            self.saving.set_value(false);
+            if self.save_again.get_value() {
+                self.save_again.set_value(false);
+                self.autosave();
             }
         });
     }

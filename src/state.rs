@@ -10,6 +10,7 @@ pub mod history;
 pub mod metric_form;
 pub mod run_view;
 pub mod setup;
+pub mod share;
 pub mod shortcuts;
 pub mod test_eval;
 pub mod text_diff;

@@ -1,5 +1,8 @@
-//! Browser storage: IndexedDB (the response cache; saved runs later) and the opt-in key storage.
+//! Browser storage: IndexedDB (the response cache and saved runs), files in and out, and the
+//! opt-in key storage.
 
+pub mod files;
 pub mod idb;
 pub mod keys;
 pub mod response_cache;
+pub mod runs;

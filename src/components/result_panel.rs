@@ -1,6 +1,8 @@
 use leptos::prelude::*;
 
 use crate::components::copy_button::CopyButton;
+use crate::components::export_panel::ExportPanel;
+use crate::components::share_panel::SharePanel;
 use crate::controller::RunController;
 
 /// The best prompt with copy buttons, and the held-out comparison of seed and best.
@@ -56,6 +58,10 @@ pub fn ResultPanel() -> impl IntoView {
                         "Inspect in the tree"
                     </a>
                 </div>
+                <ExportPanel/>
+                <Show when=finished>
+                    <SharePanel/>
+                </Show>
                 <Show when=finished>
                     <button type="button" class="button" data-testid="evaluate-test"
                         disabled=move || test.with(|t| t.is_running())

@@ -129,6 +129,50 @@ impl Idb {
         committed(&tx).await
     }
 
+    /// Stores several values, possibly in several stores, in one transaction: all of them are
+    /// written or none is (a crash mid-write leaves the previous values).
+    ///
+    /// # Errors
+    /// When the write fails (the quota error says what to do).
+    pub async fn put_all(&self, writes: &[(&str, &str, &str)]) -> Result<(), String> {
+        let names = js_sys::Array::new();
+        for (store, _, _) in writes {
+            names.push(&JsValue::from_str(store));
+        }
+        let tx = self
+            .db
+            .transaction_with_str_sequence_and_mode(&names, IdbTransactionMode::Readwrite)
+            .map_err(|e| describe(&e))?;
+        for (store, key, value) in writes {
+            let s = tx.object_store(store).map_err(|e| describe(&e))?;
+            s.put_with_key(&JsValue::from_str(value), &JsValue::from_str(key))
+                .map_err(|e| describe(&e))?;
+        }
+        committed(&tx).await
+    }
+
+    /// Deletes `key` from each of `stores`, in one transaction.
+    ///
+    /// # Errors
+    /// When the delete fails.
+    pub async fn delete_all(&self, stores: &[&str], key: &str) -> Result<(), String> {
+        let names = js_sys::Array::new();
+        for store in stores {
+            names.push(&JsValue::from_str(store));
+        }
+        let tx = self
+            .db
+            .transaction_with_str_sequence_and_mode(&names, IdbTransactionMode::Readwrite)
+            .map_err(|e| describe(&e))?;
+        for store in stores {
+            tx.object_store(store)
+                .map_err(|e| describe(&e))?
+                .delete(&JsValue::from_str(key))
+                .map_err(|e| describe(&e))?;
+        }
+        committed(&tx).await
+    }
+
     /// Deletes `key`.
     ///
     /// # Errors
