@@ -27,6 +27,16 @@ pub fn ExportPanel() -> impl IntoView {
                 .err(),
         );
     };
+    let best_text = move |_| {
+        let text = controller.best.with(|b| {
+            b.as_ref().map(|c| c.iter().map(|(_, t)| t).collect::<Vec<_>>().join("\n\n"))
+        });
+        error.set(
+            text.ok_or_else(|| "No best prompt yet.".to_owned())
+                .and_then(|t| download("gepa-best-prompt.txt", "text/plain", &t))
+                .err(),
+        );
+    };
     let csv = move |_| {
         let text = controller.view.with(|v| v.as_ref().map(|v| candidates_csv(&v.history)));
         error.set(
@@ -38,6 +48,7 @@ pub fn ExportPanel() -> impl IntoView {
     view! {
         <div class="controls" role="group" aria-label="Downloads">
             <button type="button" class="button subtle" data-testid="download-run" on:click=run_file>"Download run file"</button>
+            <button type="button" class="button subtle" on:click=best_text>"Download best prompt (text)"</button>
             <button type="button" class="button subtle" on:click=best_json>"Download best prompt (JSON)"</button>
             <button type="button" class="button subtle" data-testid="download-csv" on:click=csv>"Download candidates (CSV)"</button>
         </div>

@@ -17,7 +17,7 @@ pub fn RegionPanel(
         <section
             id=region.id
             class="panel"
-            style=format!("grid-area: {}", region.area)
+            style:grid-area=region.area
             aria-labelledby=labelled_by
             data-testid=format!("region-{}", region.id)
         >

@@ -46,7 +46,7 @@ pub fn ScoreHeatmap() -> impl IntoView {
                                         <td>{format!("{:.2}", row.mean)}</td>
                                         {row.cells.into_iter().map(|cell| match cell.score {
                                             Some(s) => view! {
-                                                <td class="heat-cell" style=format!("background:{};color:{}", colour(s), ink(s))
+                                                <td class="heat-cell" style:background=colour(s) style:color=ink(s)
                                                     title=format!("{s:.2}{}", if cell.win { ", best on this example" } else { "" })>
                                                     {format!("{s:.1}")}{cell.win.then_some(" ◆")}
                                                 </td>

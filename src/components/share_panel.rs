@@ -29,6 +29,25 @@ pub fn SharePanel() -> impl IntoView {
         });
         link.set(prompt.map(|p| p.link(&page).map_err(|e| e.to_string())));
     };
+    let as_file = move |_| {
+        let Some(plan) = controller.plan() else { return };
+        let json = controller.view.with_untracked(|v| {
+            let v = v.as_ref()?;
+            let prompt = controller.test.with_untracked(|t| {
+                setup.dataset.with_untracked(|d| {
+                    shared_prompt(&plan, &v.history, t, with_data.get_untracked().then_some(d))
+                })
+            })?;
+            serde_json::to_string_pretty(&prompt).ok()
+        });
+        if let Some(json) = json {
+            let _ = crate::storage::files::download(
+                "gepa-shared-prompt.json",
+                "application/json",
+                &json,
+            );
+        }
+    };
     let text = Signal::derive(move || {
         link.with(|l| l.as_ref().and_then(|l| l.as_ref().ok()).cloned().unwrap_or_default())
     });
@@ -49,7 +68,10 @@ pub fn SharePanel() -> impl IntoView {
                         {SharedPrompt::length_advice(chars).map(|a| view! { <p class="hint warn">{a}</p> })}
                     }.into_any()
                 }
-                Err(e) => view! { <p class="hint warn" role="alert">{e}</p> }.into_any(),
+                Err(e) => view! {
+                    <p class="hint warn" role="alert">{e}</p>
+                    <button type="button" class="button subtle" data-testid="share-file" on:click=as_file>"Download the prompt as a file"</button>
+                }.into_any(),
             })}
         </section>
     }

@@ -80,7 +80,7 @@ pub fn SharedPromptPage(
     };
     view! {
         <main class="workspace" id="shared-main">
-            <section class="panel shared-page" style="grid-column: 1 / -1" aria-labelledby="shared-title" data-testid="shared-page">
+            <section class="panel shared-page span-all" aria-labelledby="shared-title" data-testid="shared-page">
                 <h2 id="shared-title">"Shared prompt"</h2>
                 {body}
             </section>

@@ -75,7 +75,7 @@ pub fn TreeBench(
     });
     view! {
         <main class="workspace">
-            <section class="panel" style="grid-column: 1 / -1">
+            <section class="panel span-all">
                 <h2>"Tree benchmark"</h2>
                 <CandidateTree/>
                 <pre data-testid="bench-result">{move || result.get()}</pre>

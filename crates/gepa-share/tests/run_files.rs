@@ -100,6 +100,26 @@ fn a_run_saved_mid_way_restores_and_finishes_like_the_uninterrupted_one() {
     assert_eq!(accepted(&events), accepted(&all_events));
 }
 
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+    #[test]
+    fn saving_at_any_point_round_trips_and_finishes_the_same(stop_after in 0usize..60, seed in 0u64..4) {
+        let mut config = setup();
+        config.config.seed = seed;
+        let mut whole = Engine::new(config.clone()).unwrap();
+        run(&mut whole, usize::MAX);
+        let mut engine = Engine::new(config).unwrap();
+        let events = run(&mut engine, stop_after);
+        let file = RunFile::capture(&engine, events, Vec::new(), models(), 2, "p".into(), 7).unwrap();
+        let back = RunFile::parse(&file.to_json().unwrap()).unwrap();
+        proptest::prop_assert_eq!(&back, &file);
+        let mut restored = back.restore().unwrap();
+        run(&mut restored, usize::MAX);
+        proptest::prop_assert_eq!(restored.rollouts_used(), whole.rollouts_used());
+        proptest::prop_assert_eq!(restored.pool().len(), whole.pool().len());
+    }
+}
+
 #[test]
 fn foreign_newer_and_damaged_files_are_refused_with_a_reason() {
     assert!(matches!(RunFile::parse("not json"), Err(RunFileError::NotARunFile(_))));

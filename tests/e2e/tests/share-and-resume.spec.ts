@@ -98,7 +98,8 @@ test('a share link opened in a fresh browser shows the same prompt and scores, a
 });
 
 test('broken and hostile links get a clear message and the page still works', async ({ page }) => {
-  const problems = watchConsole(page);
+  // Leaving a page cancels its example-task fetches; those are not problems.
+  const problems = watchConsole(page, (url) => url.includes('/examples/'));
   page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); void d.dismiss(); });
   for (const [fragment, message] of [
     ['#prompt=v1.%%%%', 'not valid base64url'],
@@ -135,6 +136,7 @@ test('reload in the middle of a run against the local LLM, resume, and finish wi
   await snap(page, testInfo, 'after-reload');
   await resume.click();
   const rollouts = page.getByTestId('rollouts');
+  await expect(rollouts).toHaveText(/^\d+ \/ \d+$/);
   // It continues from where the save left it, not from zero.
   expect(Number((await rollouts.textContent())!.split('/')[0])).toBeGreaterThanOrEqual(savedAt);
   expect(await page.getByTestId('candidate-tree').locator('[data-testid^="node-"]').count()).toBeGreaterThanOrEqual(nodesBefore);
