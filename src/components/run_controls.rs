@@ -80,6 +80,23 @@ pub fn RunControls() -> impl IntoView {
                 "Stop " <kbd>"X"</kbd>
             </button>
         </div>
+        <button type="button" class="button subtle" data-testid="download-config" disabled=move || setup.plan().is_err()
+            on:click=move |_| {
+                if let Ok(plan) = setup.plan() {
+                    let file = gepa_share::run_config::RunConfigFile::new(
+                        format!("{} rollouts, {}", plan.setup.config.stop.max_rollouts.unwrap_or(0), plan.endpoints.task.model),
+                        plan.setup.clone(),
+                        plan.test.clone(),
+                        gepa_share::run_file::Models::of(&plan.endpoints),
+                        plan.concurrency,
+                    );
+                    if let Ok(json) = file.to_json() {
+                        let _ = crate::storage::files::download("gepa-config.json", "application/json", &json);
+                    }
+                }
+            }>
+            "Download run configuration (for the gepa CLI)"
+        </button>
         {move || match setup.plan() {
             Err(problems) if !controller.active() => view! {
                 <div class="problems-box" data-testid="setup-problems" role="status">

@@ -6,6 +6,7 @@
 //! a clear message for each way a link or file can be broken.
 
 pub mod link;
+pub mod run_config;
 pub mod run_file;
 
 pub use link::{LinkError, SharedData, SharedPrompt, SharedScores};

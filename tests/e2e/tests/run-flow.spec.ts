@@ -78,7 +78,8 @@ test('a whole run against the real local LLM: example task, connection, start, p
   await page.getByRole('heading', { level: 1 }).click();
   await page.keyboard.press('p');
   await expect(page.getByTestId('run-status')).toContainText('Paused by you');
-  await page.waitForTimeout(1000); // replies already in flight may still land
+  // Replies already in flight still land; once none is left, nothing moves.
+  await expect(page.getByTestId('endpoint-state')).toContainText(/: 0 in flight, 0 queued$/, { timeout: 60_000 });
   const held = await page.getByTestId('rollouts').textContent();
   await page.waitForTimeout(2000);
   await expect(page.getByTestId('rollouts')).toHaveText(held!);

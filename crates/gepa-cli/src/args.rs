@@ -1,0 +1,117 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// GEPA reflective prompt optimisation from the command line: the playground's engine, run
+/// files and share links, without a browser.
+///
+/// Exit codes: 0 the run finished; 1 bad input (file, flag or setup; the message says what to
+/// fix); 2 bad usage; 3 the run paused because an endpoint kept failing (the run file is saved:
+/// fix the endpoint and `gepa resume` it); 130 interrupted by Ctrl-C (saved: resume it).
+#[derive(Debug, Parser)]
+#[command(
+    name = "gepa",
+    version,
+    about,
+    long_about = None,
+    after_help = "Exit codes: 0 the run finished; 1 bad input (the message says what to fix); 2 bad usage;\n3 the run paused because an endpoint kept failing (the run file is saved: fix the endpoint and\n`gepa resume` it); 130 interrupted by Ctrl-C (saved: resume it).\n\nKeys come from --task-key / GEPA_TASK_API_KEY and --reflection-key / GEPA_REFLECTION_API_KEY and\nare never written to a file."
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start a run from a configuration exported by the playground (Run panel → "Download run
+    /// configuration"), writing the run file after every iteration.
+    Run {
+        /// The configuration file.
+        config: PathBuf,
+        /// Where to write the run file (default: the configuration's name with `.run.json`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Endpoints.
+        #[command(flatten)]
+        endpoints: EndpointArgs,
+        /// Output options.
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Continue a run file (from `gepa run`, or exported or autosaved by the playground).
+    Resume {
+        /// The run file; it is updated in place.
+        run_file: PathBuf,
+        /// Endpoints.
+        #[command(flatten)]
+        endpoints: EndpointArgs,
+        /// Output options.
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Score a prompt on a dataset with the program and metric of a configuration.
+    Eval {
+        /// The configuration (program, metric, models and, by default, its held-out test set).
+        #[arg(long)]
+        config: PathBuf,
+        /// The system prompt to score: a file path, or the text itself (default: the seed).
+        #[arg(long)]
+        prompt: Option<String>,
+        /// A dataset (CSV, TSV, JSON, JSONL) to score on instead of the held-out test set.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Endpoints.
+        #[command(flatten)]
+        endpoints: EndpointArgs,
+    },
+    /// Summarise a run file: every candidate with its lineage and validation score.
+    Show {
+        /// The run file.
+        run_file: PathBuf,
+    },
+}
+
+/// Where the models are. Keys come from flags or the environment and are never written to a
+/// file; model names default to the configuration's.
+#[derive(Debug, Args)]
+pub struct EndpointArgs {
+    /// Base URL of the task model's endpoint, e.g. http://127.0.0.1:8080/v1.
+    #[arg(long, env = "GEPA_TASK_URL")]
+    pub task_url: Option<String>,
+    /// Task model name (default: the configuration's).
+    #[arg(long, env = "GEPA_TASK_MODEL")]
+    pub task_model: Option<String>,
+    /// Task endpoint API key.
+    #[arg(long, env = "GEPA_TASK_API_KEY", hide_env_values = true)]
+    pub task_key: Option<String>,
+    /// Base URL of the reflection model's endpoint (default: the task endpoint).
+    #[arg(long, env = "GEPA_REFLECTION_URL")]
+    pub reflection_url: Option<String>,
+    /// Reflection model name (default: the configuration's).
+    #[arg(long, env = "GEPA_REFLECTION_MODEL")]
+    pub reflection_model: Option<String>,
+    /// Reflection endpoint API key (default: the task key when the URL is the same).
+    #[arg(long, env = "GEPA_REFLECTION_API_KEY", hide_env_values = true)]
+    pub reflection_key: Option<String>,
+    /// Per-request timeout in seconds.
+    #[arg(long, default_value_t = 120)]
+    pub timeout: u64,
+    /// A response-cache file (reused across runs; errors and cut-off replies are never cached).
+    #[arg(long)]
+    pub cache: Option<PathBuf>,
+}
+
+/// Output options.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// No progress bar (for logs and CI).
+    #[arg(long)]
+    pub quiet: bool,
+    /// The playground page the printed share link opens.
+    #[arg(long, default_value = "http://127.0.0.1:8080/")]
+    pub app_url: String,
+}

@@ -1,0 +1,309 @@
+//! The subcommands.
+
+use std::path::{Path, PathBuf};
+
+use gepa_core::{Candidate, Engine, Event, Status};
+use gepa_datasets::import::ParseOptions;
+use gepa_datasets::{Role, SplitPlan, guess_roles, parse, split};
+use gepa_providers::native::drive;
+use gepa_share::run_config::RunConfigFile;
+use gepa_share::run_file::Models;
+use gepa_share::{RunFile, SharedPrompt, SharedScores};
+
+use crate::args::{Cli, Command, EndpointArgs, OutputArgs};
+use crate::endpoints::{client, resolve, save_cache};
+use crate::exit;
+use crate::files::{read, write_atomic};
+use crate::progress::Progress;
+
+fn epoch_ms() -> u64 {
+    std::time::UNIX_EPOCH.elapsed().map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Runs a command; returns the exit code.
+///
+/// # Errors
+/// A message saying what went wrong and what to do.
+pub async fn run(cli: Cli) -> Result<u8, String> {
+    match cli.command {
+        Command::Run { config, out, endpoints, output } => {
+            let file = RunConfigFile::parse(&read(&config)?)
+                .map_err(|e| format!("{}: {e}", config.display()))?;
+            let engine = Engine::new(file.setup.clone())
+                .map_err(|e| format!("{}: {e}", config.display()))?;
+            let out = out.unwrap_or_else(|| config.with_extension("run.json"));
+            let title = if file.title.is_empty() {
+                config.display().to_string()
+            } else {
+                file.title.clone()
+            };
+            let state = Session {
+                engine,
+                events: Vec::new(),
+                test: file.test,
+                models: file.models,
+                concurrency: file.concurrency,
+                title,
+            };
+            optimise(state, &out, &endpoints, &output).await
+        }
+        Command::Resume { run_file, endpoints, output } => {
+            let file = RunFile::parse(&read(&run_file)?)
+                .map_err(|e| format!("{}: {e}", run_file.display()))?;
+            let mut engine = file.restore().map_err(|e| format!("{}: {e}", run_file.display()))?;
+            if matches!(engine.status(), Status::Paused { .. }) {
+                engine.command(gepa_core::Command::Resume, 0);
+            }
+            let state = Session {
+                engine,
+                events: file.events,
+                test: file.test,
+                models: file.models,
+                concurrency: file.concurrency,
+                title: file.title,
+            };
+            optimise(state, &run_file, &endpoints, &output).await
+        }
+        Command::Eval { config, prompt, data, endpoints } => {
+            evaluate(&config, prompt, data, &endpoints).await
+        }
+        Command::Show { run_file } => show(&run_file),
+    }
+}
+
+/// A run in progress.
+struct Session {
+    engine: Engine,
+    events: Vec<Event>,
+    test: Vec<gepa_core::Example>,
+    models: Models,
+    concurrency: usize,
+    title: String,
+}
+
+impl Session {
+    fn save(&self, path: &Path) -> Result<(), String> {
+        let file = RunFile::capture(
+            &self.engine,
+            self.events.clone(),
+            self.test.clone(),
+            self.models.clone(),
+            self.concurrency,
+            self.title.clone(),
+            epoch_ms(),
+        )
+        .map_err(|e| e.to_string())?;
+        write_atomic(path, &file.to_json().map_err(|e| e.to_string())?)
+    }
+}
+
+async fn optimise(
+    mut s: Session,
+    out: &Path,
+    args: &EndpointArgs,
+    output: &OutputArgs,
+) -> Result<u8, String> {
+    let endpoints = resolve(&s.models, args)?;
+    let client = client(args, s.concurrency)?;
+    let progress = Progress::new(&s.engine, output.quiet);
+    let clock = tokio::time::Instant::now();
+    let seed = s.engine.setup().config.seed;
+    let mut save_error = None;
+    let interrupted = {
+        let Session { engine, events, test, models, concurrency, title } = &mut s;
+        let mut on_events = |engine: &Engine, new: Vec<Event>| {
+            progress.update(engine, &new);
+            let boundary = new.iter().any(|e| {
+                matches!(
+                    e,
+                    Event::IterationFinished { .. }
+                        | Event::CandidateAdded { .. }
+                        | Event::Paused { .. }
+                        | Event::RunFinished { .. }
+                )
+            });
+            events.extend(new);
+            if boundary {
+                let file = RunFile::capture(
+                    engine,
+                    events.clone(),
+                    test.clone(),
+                    models.clone(),
+                    *concurrency,
+                    title.clone(),
+                    epoch_ms(),
+                );
+                let written = file
+                    .map_err(|e| e.to_string())
+                    .and_then(|f| f.to_json().map_err(|e| e.to_string()))
+                    .and_then(|json| write_atomic(out, &json));
+                if let Err(e) = written {
+                    save_error = Some(e);
+                }
+            }
+        };
+        let now = || u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
+        tokio::select! {
+            () = drive(engine, &client, &endpoints, seed, now, &mut on_events) => false,
+            _ = tokio::signal::ctrl_c() => true,
+        }
+    };
+    progress.finish();
+    save_cache(args, &client);
+    s.events.extend(s.engine.drain_events());
+    s.save(out)?;
+    if let Some(e) = save_error {
+        eprintln!("warning: a save during the run failed ({e}); the final save succeeded");
+    }
+    if interrupted {
+        eprintln!(
+            "Interrupted. The run is saved in {}; continue it with `gepa resume {}`.",
+            out.display(),
+            out.display()
+        );
+        return Ok(exit::INTERRUPTED);
+    }
+    match s.engine.status() {
+        Status::Paused { reason } => {
+            eprintln!(
+                "{reason}\nThe run is saved in {}; fix the endpoint and run `gepa resume {}`.",
+                out.display(),
+                out.display()
+            );
+            Ok(exit::PAUSED)
+        }
+        Status::Finished { reason } => {
+            report(&s, &endpoints, output, out);
+            println!("Stopped: {}", reason.describe());
+            Ok(exit::FINISHED)
+        }
+        Status::Running => Ok(exit::FINISHED),
+    }
+}
+
+fn report(s: &Session, endpoints: &gepa_providers::Endpoints, output: &OutputArgs, out: &Path) {
+    let engine = &s.engine;
+    let Some(best) = engine.best() else { return };
+    let entry = &engine.pool()[best];
+    let seed_mean = engine.pool().first().map(|e| e.mean_score);
+    println!(
+        "Best candidate: #{best}, validation {:.3} (seed {:.3}), {} rollouts, {} candidates.",
+        entry.mean_score,
+        seed_mean.unwrap_or(f64::NAN),
+        engine.rollouts_used(),
+        engine.pool().len()
+    );
+    for (name, text) in entry.candidate.iter() {
+        println!("--- {name} ---\n{text}");
+    }
+    let scores = SharedScores {
+        seed_val: seed_mean,
+        best_val: Some(entry.mean_score),
+        seed_test: None,
+        best_test: None,
+    };
+    let shared = SharedPrompt::from_run(
+        entry.candidate.clone(),
+        engine.setup().program.clone(),
+        engine.setup().metric.clone(),
+        endpoints,
+        scores,
+    );
+    match shared.link(&output.app_url) {
+        Ok(link) => println!("Share link: {link}"),
+        Err(e) => println!("No share link: {e}"),
+    }
+    println!("Run file: {}", out.display());
+}
+
+async fn evaluate(
+    config: &Path,
+    prompt: Option<String>,
+    data: Option<PathBuf>,
+    args: &EndpointArgs,
+) -> Result<u8, String> {
+    let file =
+        RunConfigFile::parse(&read(config)?).map_err(|e| format!("{}: {e}", config.display()))?;
+    let mut candidate = file.setup.seed.clone();
+    if let Some(prompt) = prompt {
+        let text = if Path::new(&prompt).is_file() { read(Path::new(&prompt))? } else { prompt };
+        let name = candidate.names().next().unwrap_or("system").to_owned();
+        candidate = Candidate::new(
+            candidate
+                .iter()
+                .map(|(n, t)| (n.to_owned(), if n == name { text.clone() } else { t.to_owned() })),
+        );
+    }
+    let examples = match data {
+        None => file.test.clone(),
+        Some(path) => {
+            let table = parse(&read(&path)?, &ParseOptions::default())
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            let roles: Vec<Role> = guess_roles(&table.columns);
+            let n = table.rows.len();
+            split(&table, &roles, &SplitPlan { train: n, val: 0, test: 0, seed: 0 })
+                .map_err(|e| format!("{}: {e}", path.display()))?
+                .data
+                .train
+        }
+    };
+    let n = examples.len();
+    let mut engine =
+        Engine::evaluation(&file.setup, candidate, examples).map_err(|e| e.to_string())?;
+    let endpoints = resolve(&file.models, args)?;
+    let client = client(args, file.concurrency)?;
+    let clock = tokio::time::Instant::now();
+    let now = || u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
+    drive(&mut engine, &client, &endpoints, 0, now, |_, _| {}).await;
+    save_cache(args, &client);
+    if let Status::Paused { reason } = engine.status() {
+        eprintln!("{reason}");
+        return Ok(exit::PAUSED);
+    }
+    let entry = engine.pool().first().ok_or("nothing was scored")?;
+    println!(
+        "Score {:.3} on {n} examples ({} rollouts).",
+        entry.mean_score,
+        engine.rollouts_used()
+    );
+    Ok(exit::FINISHED)
+}
+
+fn show(path: &Path) -> Result<u8, String> {
+    let file = RunFile::parse(&read(path)?).map_err(|e| format!("{}: {e}", path.display()))?;
+    let engine = file.restore().map_err(|e| e.to_string())?;
+    let best = engine.best();
+    let front = engine.front().members();
+    println!(
+        "{} — {:?}, {} rollouts, {} iterations",
+        file.title,
+        engine.status(),
+        engine.rollouts_used(),
+        engine.iterations()
+    );
+    println!("{:>4}  {:>8}  {:<10}  {:>7}  {:<5}  prompt", "#", "parents", "origin", "val", "");
+    for (i, entry) in engine.pool().iter().enumerate() {
+        let parents: Vec<String> = entry.parents.iter().map(ToString::to_string).collect();
+        let marks = format!(
+            "{}{}",
+            if best == Some(i) { "★" } else { "" },
+            if front.contains(&i) { "◆" } else { "" }
+        );
+        let text: String = entry
+            .candidate
+            .iter()
+            .map(|(_, t)| t)
+            .collect::<Vec<_>>()
+            .join(" | ")
+            .replace('\n', " ");
+        let clipped: String = text.chars().take(60).collect();
+        println!(
+            "{i:>4}  {:>8}  {:<10}  {:>7.3}  {marks:<5}  {clipped}",
+            parents.join(","),
+            format!("{:?}", entry.origin).to_lowercase(),
+            entry.mean_score
+        );
+    }
+    println!("★ best  ◆ Pareto front");
+    Ok(exit::FINISHED)
+}

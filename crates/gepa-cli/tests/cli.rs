@@ -1,0 +1,282 @@
+//! The `gepa` binary end to end: against a scripted fault-injecting server on loopback (always),
+//! and against the real local LLM (feature `real-llm`, run by `./dev test`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+// The scripted server runs on plain threads: this test is native-only.
+#![allow(clippy::disallowed_methods)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use gepa_core::config::StopConditions;
+use gepa_core::{Event, RunConfig, RunSetup};
+use gepa_datasets::example_task::ExampleTask;
+use gepa_datasets::{SplitPlan, split};
+use gepa_providers::Preset;
+use gepa_share::RunFile;
+use gepa_share::run_config::RunConfigFile;
+use gepa_share::run_file::{ModelSettings, Models};
+
+fn gepa(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gepa"))
+        .args(args)
+        .env_remove("GEPA_TASK_API_KEY")
+        .output()
+        .unwrap()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gepa-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A configuration for the support-triage example: `budget` rollouts, small splits.
+fn write_config(dir: &Path, budget: u64, model: &str) -> PathBuf {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../static/examples/support-triage.json");
+    let task: ExampleTask = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let table = task.table().unwrap();
+    let s =
+        split(&table, &task.roles().unwrap(), &SplitPlan { train: 6, val: 4, test: 4, seed: 1 })
+            .unwrap();
+    let setup = RunSetup {
+        config: RunConfig {
+            stop: StopConditions { max_rollouts: Some(budget), ..StopConditions::default() },
+            ..RunConfig::default()
+        },
+        program: task.program(),
+        seed: task.seed(),
+        data: s.data,
+        metric: task.metric.clone(),
+    };
+    let settings = ModelSettings {
+        preset: Preset::LlamaCpp,
+        model: model.into(),
+        params: gepa_providers::ModelParams { max_tokens: Some(24), ..Default::default() },
+    };
+    let models = Models {
+        task: settings.clone(),
+        reflection: ModelSettings {
+            params: gepa_providers::ModelParams { max_tokens: Some(200), ..Default::default() },
+            ..settings
+        },
+        judge: None,
+    };
+    let config = RunConfigFile::new("triage".into(), setup, s.test, models, 4);
+    let out = dir.join("triage.json");
+    std::fs::write(&out, config.to_json().unwrap()).unwrap();
+    out
+}
+
+/// A scripted OpenAI-compatible server (not an LLM) that injects faults into the first requests
+/// (a 429 with Retry-After, a 500, a dropped connection) and then labels every ticket "billing"
+/// and proposes a fixed instruction when asked to reflect. Returns its base URL and a request
+/// counter.
+fn fault_server() -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}/v1", listener.local_addr().unwrap());
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let n = seen.fetch_add(1, Ordering::SeqCst);
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut length = 0;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                let body = String::from_utf8_lossy(&body);
+                let reply = |status: &str, extra: &str, json: &str| {
+                    format!(
+                        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\n{extra}content-length: {}\r\nconnection: close\r\n\r\n{json}",
+                        json.len()
+                    )
+                };
+                let response = match n {
+                    0 => reply("429 Too Many Requests", "retry-after: 1\r\n", "{}"),
+                    1 => reply("500 Internal Server Error", "", "{\"error\":\"boom\"}"),
+                    2 => return, // dropped connection
+                    _ => {
+                        let content = if body.contains("Ticket:") {
+                            "billing"
+                        } else {
+                            "```\\nClassify the support ticket. Payment problems are billing.\\n```"
+                        };
+                        reply(
+                            "200 OK",
+                            "",
+                            &format!(
+                                "{{\"choices\":[{{\"message\":{{\"content\":\"{content}\"}},\"finish_reason\":\"stop\"}}],\"usage\":{{\"prompt_tokens\":10,\"completion_tokens\":2}}}}"
+                            ),
+                        )
+                    }
+                };
+                let _ = stream.write_all(response.as_bytes());
+            });
+        }
+    });
+    (base, count)
+}
+
+fn budget_sum(events: &[Event]) -> u64 {
+    events
+        .iter()
+        .filter_map(
+            |e| if let Event::BudgetUpdated { delta, .. } = e { Some(*delta) } else { None },
+        )
+        .sum()
+}
+
+#[test]
+fn help_documents_every_command_and_the_exit_codes() {
+    let out = gepa(&["--help"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for word in ["run", "resume", "eval", "show", "Exit codes", "130"] {
+        assert!(text.contains(word), "{word} missing from --help:\n{text}");
+    }
+    let bad = gepa(&["run", "/nonexistent/config.json", "--task-url", "http://127.0.0.1:9/v1"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("cannot read /nonexistent/config.json"));
+}
+
+#[test]
+fn a_run_survives_429_500_and_a_dropped_connection_with_a_ledger_that_adds_up() {
+    let dir = temp_dir("faults");
+    let config = write_config(&dir, 40, "scripted");
+    let (base, count) = fault_server();
+    let out = gepa(&["run", config.to_str().unwrap(), "--task-url", &base, "--quiet"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(count.load(Ordering::SeqCst) > 3, "the faults were served");
+    assert!(stdout.contains("Share link: http://127.0.0.1:8080/#prompt=v1."), "{stdout}");
+    let run =
+        RunFile::parse(&std::fs::read_to_string(dir.join("triage.run.json")).unwrap()).unwrap();
+    let engine = run.restore().unwrap();
+    assert!(engine.is_finished());
+    assert!(engine.rollouts_used() <= 40);
+    assert_eq!(
+        budget_sum(&run.events),
+        engine.rollouts_used(),
+        "the ledger equals the charged rollouts in the log"
+    );
+    let show = gepa(&["show", dir.join("triage.run.json").to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&show.stdout).contains("★ best"));
+}
+
+#[test]
+fn an_endpoint_that_is_down_pauses_saves_and_says_how_to_resume() {
+    let dir = temp_dir("down");
+    let config = write_config(&dir, 40, "scripted");
+    let out = gepa(&[
+        "run",
+        config.to_str().unwrap(),
+        "--task-url",
+        "http://127.0.0.1:9/v1",
+        "--quiet",
+        "--timeout",
+        "2",
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("gepa resume"));
+    let run =
+        RunFile::parse(&std::fs::read_to_string(dir.join("triage.run.json")).unwrap()).unwrap();
+    assert_eq!(run.restore().unwrap().rollouts_used(), 0, "nothing charged for failed calls");
+    // Resuming against a working endpoint finishes the same run.
+    let (base, _) = fault_server();
+    let resumed = gepa(&[
+        "resume",
+        dir.join("triage.run.json").to_str().unwrap(),
+        "--task-url",
+        &base,
+        "--quiet",
+    ]);
+    assert_eq!(resumed.status.code(), Some(0), "{}", String::from_utf8_lossy(&resumed.stderr));
+}
+
+#[cfg(feature = "real-llm")]
+mod real_llm {
+    use super::*;
+
+    fn llm() -> (String, String) {
+        let base =
+            std::env::var("GEPA_LLM_BASE_URL").expect("GEPA_LLM_BASE_URL: run through ./dev test");
+        (base, std::env::var("GEPA_LLM_MODEL").unwrap_or_else(|_| "smollm2".into()))
+    }
+
+    #[test]
+    fn a_tiny_run_completes_and_eval_scores_the_best_prompt() {
+        let (base, model) = llm();
+        let dir = temp_dir("llm-run");
+        let config = write_config(&dir, 24, &model);
+        let out = gepa(&["run", config.to_str().unwrap(), "--task-url", &base, "--quiet"]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains("Best candidate: #") && stdout.contains("#prompt=v1."));
+        let eval = gepa(&[
+            "eval",
+            "--config",
+            config.to_str().unwrap(),
+            "--prompt",
+            "Reply with one word: billing, login, bug or feature.",
+            "--task-url",
+            &base,
+        ]);
+        let text = String::from_utf8_lossy(&eval.stdout);
+        assert_eq!(eval.status.code(), Some(0), "{text}");
+        assert!(text.contains("on 4 examples"), "{text}");
+    }
+
+    #[test]
+    fn ctrl_c_saves_a_run_file_that_resumes_to_the_end() {
+        let (base, model) = llm();
+        let dir = temp_dir("llm-interrupt");
+        let config = write_config(&dir, 60, &model);
+        let run_file = dir.join("triage.run.json");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_gepa"))
+            .args(["run", config.to_str().unwrap(), "--task-url", &base, "--quiet"])
+            .spawn()
+            .unwrap();
+        // Wait for the first save (after the seed's validation), then interrupt.
+        for _ in 0..600 {
+            if run_file.exists() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        assert!(run_file.exists(), "the run saved while running");
+        let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+        assert!(kill.success());
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(130));
+        let saved = RunFile::parse(&std::fs::read_to_string(&run_file).unwrap()).unwrap();
+        let before = saved.restore().unwrap();
+        assert!(!before.is_finished(), "interrupted mid-run");
+        let resumed = gepa(&["resume", run_file.to_str().unwrap(), "--task-url", &base, "--quiet"]);
+        assert_eq!(resumed.status.code(), Some(0), "{}", String::from_utf8_lossy(&resumed.stderr));
+        let after = RunFile::parse(&std::fs::read_to_string(&run_file).unwrap()).unwrap();
+        let engine = after.restore().unwrap();
+        assert!(engine.is_finished());
+        assert!(engine.rollouts_used() >= before.rollouts_used());
+        assert!(engine.pool().len() >= before.pool().len());
+        assert!(engine.rollouts_used() <= 60);
+    }
+}
