@@ -223,8 +223,20 @@ fn run_configurations_round_trip_and_refuse_other_files() {
     let text = config.to_json().unwrap();
     assert!(!text.contains(SECRET) && !text.contains("openrouter.ai/api"), "no key, no URL");
     assert_eq!(RunConfigFile::parse(&text).unwrap(), config);
-    let run = RunFile::capture(&Engine::new(setup()).unwrap(), Vec::new(), Vec::new(), models(), 4, "r".into(), 0).unwrap();
+    let run = RunFile::capture(
+        &Engine::new(setup()).unwrap(),
+        Vec::new(),
+        Vec::new(),
+        models(),
+        4,
+        "r".into(),
+        0,
+    )
+    .unwrap();
     let err = RunConfigFile::parse(&run.to_json().unwrap()).unwrap_err();
     assert!(err.to_string().contains("gepa-playground-config"), "{err}");
-    assert!(matches!(RunConfigFile::parse(r#"{"format":"gepa-playground-config","version":5}"#), Err(RunFileError::TooNew(5))));
+    assert!(matches!(
+        RunConfigFile::parse(r#"{"format":"gepa-playground-config","version":5}"#),
+        Err(RunFileError::TooNew(5))
+    ));
 }
