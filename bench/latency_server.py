@@ -35,7 +35,15 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         length = int(self.headers.get("content-length", "0"))
-        request = json.loads(self.rfile.read(length) or b"{}")
+        raw = self.rfile.read(length)
+        if self.path == "/reset":
+            with lock:
+                stats.update(calls=0, peak=0)
+            self.send_response(204)
+            self.send_header("content-length", "0")
+            self.end_headers()
+            return
+        request = json.loads(raw or b"{}")
         with lock:
             stats["calls"] += 1
             stats["in_flight"] += 1

@@ -1,8 +1,19 @@
-// App benchmarks in headless Chromium (not tests): the tree at 1,000 synthetic nodes.
+// App benchmarks in headless Chromium (not tests): download size, time to interactive, and the
+// tree at 1,000 synthetic nodes.
 // Usage (from tests/e2e, after `./dev build`): node bench/app.mjs [nodes ...]
 // Prints one JSON line per measurement; BENCHMARKS.md records the numbers.
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+
+// Sizes of what the page downloads before it runs.
+for (const ext of ['.wasm', '.js', '.css']) {
+  const files = readdirSync('../../dist').filter((f) => f.endsWith(ext));
+  const raw = files.reduce((n, f) => n + readFileSync(`../../dist/${f}`).length, 0);
+  const gz = files.reduce((n, f) => n + gzipSync(readFileSync(`../../dist/${f}`), { level: 9 }).length, 0);
+  console.log(JSON.stringify({ bench: 'size', kind: ext, raw_kb: +(raw / 1024).toFixed(1), gzip_kb: +(gz / 1024).toFixed(1) }));
+}
 
 const port = 47899;
 const server = spawn('node', ['serve.mjs', '../../dist', String(port)], { stdio: 'ignore' });
@@ -12,6 +23,17 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu'],
 });
 try {
+  // Time to interactive: navigation start until the example tasks can be clicked (median of 5).
+  const tti = [];
+  for (let i = 0; i < 5; i++) {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.getByTestId('example-support-triage').waitFor();
+    tti.push(await page.evaluate(() => performance.now()));
+    await page.close();
+  }
+  tti.sort((a, b) => a - b);
+  console.log(JSON.stringify({ bench: 'time_to_interactive', median_ms: Math.round(tti[2]), runs: tti.map(Math.round) }));
   const sizes = process.argv.slice(2).map(Number);
   for (const n of sizes.length ? sizes : [100, 1000]) {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 }, reducedMotion: process.env.REDUCED ? 'reduce' : 'no-preference' });

@@ -28,6 +28,7 @@ test('on a tablet the page stacks into one column without horizontal scrolling',
 
 test('the run controls work from the keyboard alone, in a sensible focus order', async ({ page }) => {
   await page.goto('/');
+  await expect(page.getByTestId('example-support-triage')).toBeVisible(); // the app has mounted
   // The skip link is the first stop and jumps to the run panel.
   await page.keyboard.press('Tab');
   await expect(page.getByRole('link', { name: 'Skip to the run controls' })).toBeFocused();
