@@ -21,6 +21,9 @@ stats = {"calls": 0, "in_flight": 0, "peak": 0}
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; without this, Nagle's algorithm and the
+    # client's delayed ACK add ~40 ms to every call.
+    disable_nagle_algorithm = True
 
     def log_message(self, *args):
         pass

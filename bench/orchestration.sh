@@ -27,7 +27,7 @@ for proposals in 1 4; do
     "$GEPA" run "$WORK/c.json" --out "$WORK/c.run.json" --task-url "http://127.0.0.1:$PORT/v1" --quiet >/dev/null
     end=$(date +%s.%N)
     read -r calls peak < <(curl -s "http://127.0.0.1:$PORT/" | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["calls"], s["peak"])')
-    rollouts=$("$GEPA" show "$WORK/c.run.json" | head -1 | sed -E 's/.*, ([0-9]+) rollouts.*/\1/')
+    rollouts=$("$GEPA" show "$WORK/c.run.json" | sed -n '1p' | sed -E 's/.*, ([0-9]+) rollouts.*/\1/')
     # Lower bound: every call at full concurrency, each lasting the latency.
     python3 - "$start" "$end" "$calls" "$peak" "$rollouts" "$c" "$LATENCY" "$proposals" <<'PY'
 import sys, math

@@ -270,18 +270,26 @@ async fn evaluate(
 }
 
 fn show(path: &Path) -> Result<u8, String> {
+    use std::io::Write as _;
     let file = RunFile::parse(&read(path)?).map_err(|e| format!("{}: {e}", path.display()))?;
     let engine = file.restore().map_err(|e| e.to_string())?;
     let best = engine.best();
     let front = engine.front().members();
-    println!(
+    // Write through a lock and ignore a closed pipe (`gepa show … | head`).
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
         "{} — {:?}, {} rollouts, {} iterations",
         file.title,
         engine.status(),
         engine.rollouts_used(),
         engine.iterations()
     );
-    println!("{:>4}  {:>8}  {:<10}  {:>7}  {:<5}  prompt", "#", "parents", "origin", "val", "");
+    let _ = writeln!(
+        out,
+        "{:>4}  {:>8}  {:<10}  {:>7}  {:<5}  prompt",
+        "#", "parents", "origin", "val", ""
+    );
     for (i, entry) in engine.pool().iter().enumerate() {
         let parents: Vec<String> = entry.parents.iter().map(ToString::to_string).collect();
         let marks = format!(
@@ -297,13 +305,18 @@ fn show(path: &Path) -> Result<u8, String> {
             .join(" | ")
             .replace('\n', " ");
         let clipped: String = text.chars().take(60).collect();
-        println!(
-            "{i:>4}  {:>8}  {:<10}  {:>7.3}  {marks:<5}  {clipped}",
+        let origin = format!("{:?}", entry.origin).to_lowercase();
+        if writeln!(
+            out,
+            "{i:>4}  {:>8}  {origin:<10}  {:>7.3}  {marks:<5}  {clipped}",
             parents.join(","),
-            format!("{:?}", entry.origin).to_lowercase(),
             entry.mean_score
-        );
+        )
+        .is_err()
+        {
+            return Ok(exit::FINISHED);
+        }
     }
-    println!("★ best  ◆ Pareto front");
+    let _ = writeln!(out, "★ best  ◆ Pareto front");
     Ok(exit::FINISHED)
 }
