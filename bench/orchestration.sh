@@ -47,7 +47,8 @@ PY
 done
 for c in 1 4 16; do
   curl -s -X POST "http://127.0.0.1:$PORT/reset" >/dev/null
-  out=$("$VENV/bin/python" bench/python_gepa.py "http://127.0.0.1:$PORT/v1" "$c" "$BUDGET" static/examples/support-triage.json)
+  "$CONFIG_TOOL" "$WORK/c.json" "$BUDGET" "$c" 1
+  out=$("$VENV/bin/python" bench/python_gepa.py "http://127.0.0.1:$PORT/v1" "$c" "$BUDGET" "$WORK/c.json")
   read -r calls peak < <(curl -s "http://127.0.0.1:$PORT/" | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["calls"], s["peak"])')
   python3 - "$out" "$calls" "$peak" "$c" "$LATENCY" <<'PY'
 import json, math, sys

@@ -6,9 +6,12 @@ The default adapter sends a batch through `LM.batch_complete(messages, max_worke
 calls `litellm.batch_completion`. To drive the same scripted server without installing litellm,
 this replaces only that transport with the same shape: a thread pool of `max_workers` posting
 each chat to the server. Everything else (selection, sampling, reflection, acceptance, the
-ledger) is gepa's own code. Prints one JSON line: wall seconds and metric calls.
+ledger) is gepa's own code. The data split comes from one of our run configurations
+(`bench_config`), so both optimisers see the same train / validation examples. Prints one JSON
+line: wall seconds, metric calls, candidates and the best validation score (gepa's own metric,
+the default adapter's "contains the answer"); with OUT_PROMPT, writes the best prompt there.
 
-Usage: python_gepa.py BASE_URL CONCURRENCY BUDGET EXAMPLES_JSON
+Usage: python_gepa.py BASE_URL CONCURRENCY BUDGET CONFIG_JSON [SEED TASK_MAX REFLECTION_MAX OUT_PROMPT]
 """
 import json
 import sys
@@ -19,11 +22,15 @@ from concurrent.futures import ThreadPoolExecutor
 import gepa
 from gepa.adapters.default_adapter.default_adapter import DefaultAdapter
 
-base, concurrency, budget, examples_path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+base, concurrency, budget, config_path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+seed, task_max, reflection_max, out_prompt = (sys.argv[5:9] + [None] * 4)[:4]
 
 
-def chat(messages):
-    body = json.dumps({"model": "bench", "messages": messages}).encode()
+def chat(messages, max_tokens=None):
+    payload = {"model": "bench", "messages": messages}
+    if max_tokens:
+        payload["max_tokens"] = int(max_tokens)
+    body = json.dumps(payload).encode()
     request = urllib.request.Request(base + "/chat/completions", data=body, headers={"content-type": "application/json"})
     with urllib.request.urlopen(request) as response:
         return json.load(response)["choices"][0]["message"]["content"]
@@ -34,28 +41,44 @@ class PoolLM:
 
     def batch_complete(self, messages_list, max_workers=10, **_):
         with ThreadPoolExecutor(max_workers=max_workers) as pool:
-            return list(pool.map(chat, messages_list))
+            return list(pool.map(lambda m: chat(m, task_max), messages_list))
 
 
-task = json.load(open(examples_path))
-rows = [line.rsplit(",", 1) for line in task["data"].splitlines()[1:] if line.strip()]
-data = [{"input": "Ticket: " + ticket.strip('"'), "answer": label, "additional_context": {}} for ticket, label in rows]
-trainset, valset = data[:14], data[14:28]
+config = json.load(open(config_path))
+template = config["setup"]["program"]["steps"][0]["user"]
+
+
+def example(e):
+    text = template
+    for name, value in e["inputs"].items():
+        text = text.replace("{{" + name + "}}", value)
+    return {"input": text, "answer": e["expected"], "additional_context": {}}
+
+
+trainset = [example(e) for e in config["setup"]["data"]["train"]]
+valset = [example(e) for e in config["setup"]["data"]["val"]]
+seed_prompt = config["setup"]["seed"]["system"]
 
 adapter = DefaultAdapter(model="openai/bench", max_litellm_workers=concurrency)
 adapter._lm = PoolLM()
 start = time.monotonic()
 result = gepa.optimize(
-    seed_candidate={"system": task["system"]},
+    seed_candidate={"system": seed_prompt},
     trainset=trainset,
     valset=valset,
     adapter=adapter,
-    reflection_lm=lambda prompt: chat([{"role": "user", "content": prompt}]),
+    reflection_lm=lambda prompt: chat([{"role": "user", "content": prompt}], reflection_max),
     max_metric_calls=budget,
     skip_perfect_score=False,
-    seed=0,
+    seed=int(seed or 0),
     display_progress_bar=False,
     logger=type("Quiet", (), {"log": lambda self, *a, **k: None})(),
 )
 wall = time.monotonic() - start
-print(json.dumps({"wall_s": round(wall, 2), "metric_calls": result.total_metric_calls, "candidates": len(result.candidates)}))
+best = result.best_idx
+if out_prompt:
+    open(out_prompt, "w").write(result.candidates[best]["system"])
+print(json.dumps({
+    "wall_s": round(wall, 2), "metric_calls": result.total_metric_calls, "candidates": len(result.candidates),
+    "best_val": round(result.val_aggregate_scores[best], 4), "seed_val": round(result.val_aggregate_scores[0], 4),
+}))

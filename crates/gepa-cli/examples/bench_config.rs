@@ -2,7 +2,7 @@
 //! the support-triage example with a fixed split and budget, at a given concurrency and number
 //! of parallel proposals.
 //!
-//! Usage: cargo run -p gepa-cli --example bench_config -- OUT.json BUDGET CONCURRENCY PROPOSALS
+//! Usage: bench_config OUT.json BUDGET CONCURRENCY PROPOSALS [SEED TASK_MAX_TOKENS REFLECTION_MAX_TOKENS]
 #![allow(clippy::print_stderr)]
 
 use gepa_core::config::StopConditions;
@@ -15,8 +15,9 @@ use gepa_share::run_file::{ModelSettings, Models};
 
 fn main() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [out, budget, concurrency, proposals] = args.as_slice() else {
-        return Err("usage: bench_config OUT.json BUDGET CONCURRENCY PROPOSALS".into());
+    let (out, budget, concurrency, proposals, rest) = match args.as_slice() {
+        [o, b, c, p, rest @ ..] if rest.is_empty() || rest.len() == 3 => (o, b, c, p, rest),
+        _ => return Err("usage: bench_config OUT.json BUDGET CONCURRENCY PROPOSALS [SEED TASK_MAX_TOKENS REFLECTION_MAX_TOKENS]".into()),
     };
     let number = |s: &str| s.parse::<u64>().map_err(|e| format!("{s}: {e}"));
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../static/examples/support-triage.json");
@@ -33,6 +34,7 @@ fn main() -> Result<(), String> {
             proposals_per_iteration: usize::try_from(number(proposals)?)
                 .map_err(|e| e.to_string())?,
             skip_perfect_score: false,
+            seed: rest.first().map_or(Ok(0), |s| number(s))?,
             ..RunConfig::default()
         },
         program: task.program(),
