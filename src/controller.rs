@@ -128,11 +128,7 @@ impl RunController {
         }
         let Ok(engine) = Engine::new(plan.setup.clone()) else { return };
         let id = format!("run-{}", now_ms() as u64);
-        let title = format!(
-            "{} rollouts, {}",
-            plan.setup.config.stop.max_rollouts.unwrap_or(0),
-            plan.endpoints.task.model
-        );
+        let title = plan.title();
         self.launch(
             engine,
             plan,

@@ -82,17 +82,8 @@ pub fn RunControls() -> impl IntoView {
         </div>
         <button type="button" class="button subtle" data-testid="download-config" disabled=move || setup.plan().is_err()
             on:click=move |_| {
-                if let Ok(plan) = setup.plan() {
-                    let file = gepa_share::run_config::RunConfigFile::new(
-                        format!("{} rollouts, {}", plan.setup.config.stop.max_rollouts.unwrap_or(0), plan.endpoints.task.model),
-                        plan.setup.clone(),
-                        plan.test.clone(),
-                        gepa_share::run_file::Models::of(&plan.endpoints),
-                        plan.concurrency,
-                    );
-                    if let Ok(json) = file.to_json() {
-                        let _ = crate::storage::files::download("gepa-config.json", "application/json", &json);
-                    }
+                if let Ok(json) = setup.plan().map(|p| p.config_file()).and_then(|f| f.to_json().map_err(|e| vec![e.to_string()])) {
+                    let _ = crate::storage::files::download("gepa-config.json", "application/json", &json);
                 }
             }>
             "Download run configuration (for the gepa CLI)"

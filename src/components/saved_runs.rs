@@ -37,33 +37,15 @@ pub fn SavedRuns() -> impl IntoView {
                 return;
             }
         };
-        let endpoints = setup.endpoints();
-        let (endpoints, go, note) = match endpoints {
-            Ok(e) => (e, go, None),
-            Err(problems) => (
-                gepa_providers::Endpoints {
-                    task: setup.task.with_untracked(|f| f.config_unchecked()).unwrap_or_else(
-                        |_| {
-                            gepa_providers::EndpointConfig::from_preset(
-                                gepa_providers::Preset::LlamaCpp,
-                                "",
-                            )
-                        },
-                    ),
-                    reflection: setup.task.with_untracked(|f| f.config_unchecked()).unwrap_or_else(
-                        |_| {
-                            gepa_providers::EndpointConfig::from_preset(
-                                gepa_providers::Preset::LlamaCpp,
-                                "",
-                            )
-                        },
-                    ),
-                    judge: None,
-                },
+        let (endpoints, problems) = setup.task.with_untracked(|task| {
+            crate::state::endpoint_form::endpoints_to_open(task, setup.endpoints())
+        });
+        let (go, note) = match problems {
+            None => (go, None),
+            Some(problems) => (
                 false,
                 Some(format!(
-                    "Opened for inspection. To continue it, fix the endpoints ({}) and press Resume.",
-                    problems.join("; ")
+                    "Opened for inspection. To continue it, fix the endpoints ({problems}) and press Resume."
                 )),
             ),
         };

@@ -183,6 +183,27 @@ impl EndpointForm {
     }
 }
 
+/// The endpoints to open a saved run with: the checked ones when the form is valid; otherwise
+/// the task form as typed (for every role) and the problems, so the run opens for inspection and
+/// continues once the user fixes the form and presses Resume.
+#[must_use]
+pub fn endpoints_to_open(
+    task: &EndpointForm,
+    checked: Result<gepa_providers::Endpoints, Vec<String>>,
+) -> (gepa_providers::Endpoints, Option<String>) {
+    match checked {
+        Ok(endpoints) => (endpoints, None),
+        Err(problems) => {
+            let config = task
+                .config_unchecked()
+                .unwrap_or_else(|_| EndpointConfig::from_preset(Preset::LlamaCpp, ""));
+            let endpoints =
+                gepa_providers::Endpoints { task: config.clone(), reflection: config, judge: None };
+            (endpoints, Some(problems.join("; ")))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,6 +237,21 @@ mod tests {
         form.max_tokens.clear();
         form.extra = "[1]".into();
         assert!(form.to_config().unwrap_err().contains("JSON object"));
+    }
+
+    #[test]
+    fn a_saved_run_opens_with_the_form_as_typed_when_it_is_not_valid() {
+        let mut form = EndpointForm::for_preset(Preset::OpenAi);
+        form.model = "gpt-4o-mini".into();
+        let (endpoints, problems) =
+            endpoints_to_open(&form, form.to_config().map(|_| unreachable!()).map_err(|e| vec![e]));
+        assert!(problems.unwrap().contains("API key"));
+        assert_eq!(endpoints.reflection.model, "gpt-4o-mini");
+        form.api_key = "sk-x".into();
+        let config = form.to_config().unwrap();
+        let valid =
+            gepa_providers::Endpoints { task: config.clone(), reflection: config, judge: None };
+        assert_eq!(endpoints_to_open(&form, Ok(valid.clone())), (valid, None));
     }
 
     #[test]

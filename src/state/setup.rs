@@ -152,6 +152,30 @@ pub struct RunPlan {
     pub warnings: Vec<String>,
 }
 
+impl RunPlan {
+    /// A title for saved-run lists and exported configurations.
+    #[must_use]
+    pub fn title(&self) -> String {
+        format!(
+            "{} rollouts, {}",
+            self.setup.config.stop.max_rollouts.unwrap_or(0),
+            self.endpoints.task.model
+        )
+    }
+
+    /// The plan as a run configuration for the `gepa` CLI (model names, never URLs or keys).
+    #[must_use]
+    pub fn config_file(&self) -> gepa_share::run_config::RunConfigFile {
+        gepa_share::run_config::RunConfigFile::new(
+            self.title(),
+            self.setup.clone(),
+            self.test.clone(),
+            gepa_share::run_file::Models::of(&self.endpoints),
+            self.concurrency,
+        )
+    }
+}
+
 /// The pieces of the setup form.
 #[derive(Debug, Clone, Copy)]
 pub struct SetupParts<'a> {

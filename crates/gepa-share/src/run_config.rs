@@ -31,12 +31,8 @@ pub struct RunConfigFile {
     /// Model settings by role.
     pub models: Models,
     /// Concurrent calls per endpoint.
-    #[serde(default = "default_concurrency")]
+    #[serde(default = "crate::run_file::default_concurrency")]
     pub concurrency: usize,
-}
-
-fn default_concurrency() -> usize {
-    4
 }
 
 impl RunConfigFile {

@@ -88,7 +88,8 @@ pub struct RunFile {
     pub concurrency: usize,
 }
 
-fn default_concurrency() -> usize {
+/// Concurrent calls per endpoint when a file does not say (the playground's default).
+pub(crate) fn default_concurrency() -> usize {
     4
 }
 

@@ -39,3 +39,38 @@ export async function snap(page: Page, testInfo: TestInfo, name: string) {
   await page.screenshot({ path, fullPage: true });
   await testInfo.attach(name, { path, contentType: 'image/png' });
 }
+
+/**
+ * A scripted OpenAI-compatible endpoint (not an LLM) for the support-triage example, with CORS:
+ * tickets are labelled right once the system prompt mentions RULES, and every reflection
+ * proposes `proposal`. Returns its base URL and a closer.
+ */
+export async function scriptedTriageServer(proposal: string): Promise<{ base: string; close: () => Promise<void> }> {
+  const { createServer } = await import('node:http');
+  const { readFileSync } = await import('node:fs');
+  const task = JSON.parse(readFileSync(new URL('../../../static/examples/support-triage.json', import.meta.url), 'utf8'));
+  const labels: Record<string, string> = {};
+  for (const line of task.data.split('\n').slice(1)) {
+    const at = line.lastIndexOf(',');
+    if (at > 0) labels[line.slice(0, at).replace(/^"|"$/g, '')] = line.slice(at + 1);
+  }
+  const server = createServer((req, res) => {
+    const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': '*', 'access-control-allow-methods': 'POST, OPTIONS' };
+    if (req.method === 'OPTIONS') { res.writeHead(204, cors); res.end(); return; }
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      const messages: { role: string; content: string }[] = JSON.parse(body).messages;
+      const user = messages[messages.length - 1].content;
+      const system = messages.find((m) => m.role === 'system')?.content ?? '';
+      const content = user.startsWith('Ticket:')
+        ? (system.includes('RULES') ? (labels[user.slice('Ticket:'.length).trim()] ?? 'bug') : 'unsure')
+        : '```\n' + proposal + '\n```';
+      res.writeHead(200, { ...cors, 'content-type': 'application/json' });
+      res.end(JSON.stringify({ choices: [{ message: { role: 'assistant', content }, finish_reason: 'stop' }], usage: { prompt_tokens: 30, completion_tokens: 4 } }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return { base: `http://127.0.0.1:${port}/v1`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}

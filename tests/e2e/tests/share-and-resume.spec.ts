@@ -1,40 +1,16 @@
 import { test, expect, type Page } from '@playwright/test';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
-import { watchConsole, fillEndpoint, expectAccessible, snap } from './helpers';
+import { watchConsole, fillEndpoint, expectAccessible, snap, scriptedTriageServer } from './helpers';
 
-// A scripted OpenAI-compatible endpoint (not an LLM), as in candidate-tree.spec.ts: tickets are
+// A scripted OpenAI-compatible endpoint (not an LLM; `scriptedTriageServer` in helpers.ts): tickets are
 // labelled right once the system prompt mentions RULES; reflection proposes such a prompt.
-let server: Server;
+let scripted: { base: string; close: () => Promise<void> };
 let scriptedBase = '';
 test.beforeAll(async () => {
-  const task = JSON.parse(readFileSync(new URL('../../../static/examples/support-triage.json', import.meta.url), 'utf8'));
-  const labels: Record<string, string> = {};
-  for (const line of task.data.split('\n').slice(1)) {
-    const at = line.lastIndexOf(',');
-    if (at > 0) labels[line.slice(0, at).replace(/^"|"$/g, '')] = line.slice(at + 1);
-  }
-  server = createServer((req, res) => {
-    const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': '*', 'access-control-allow-methods': 'POST, OPTIONS' };
-    if (req.method === 'OPTIONS') { res.writeHead(204, cors); res.end(); return; }
-    let body = '';
-    req.on('data', (c) => { body += c; });
-    req.on('end', () => {
-      const messages: { role: string; content: string }[] = JSON.parse(body).messages;
-      const user = messages[messages.length - 1].content;
-      const system = messages.find((m) => m.role === 'system')?.content ?? '';
-      const content = user.startsWith('Ticket:')
-        ? (system.includes('RULES') ? (labels[user.slice(7).trim()] ?? 'bug') : 'unsure')
-        : '```\nClassify the support ticket. RULES: <b>one</b> label only.\n```';
-      res.writeHead(200, { ...cors, 'content-type': 'application/json' });
-      res.end(JSON.stringify({ choices: [{ message: { role: 'assistant', content }, finish_reason: 'stop' }], usage: { prompt_tokens: 30, completion_tokens: 4 } }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  scriptedBase = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  scripted = await scriptedTriageServer('Classify the support ticket. RULES: <b>one</b> label only.');
+  scriptedBase = scripted.base;
 });
-test.afterAll(async () => { await new Promise((resolve) => server.close(resolve)); });
+test.afterAll(async () => { await scripted.close(); });
 
 const SECRET = 'sk-share-SECRET-55555';
 
