@@ -10,6 +10,8 @@ ledger) is gepa's own code. The data split comes from one of our run configurati
 (`bench_config`), so both optimisers see the same train / validation examples. Prints one JSON
 line: wall seconds, metric calls, candidates and the best validation score (gepa's own metric,
 the default adapter's "contains the answer"); with OUT_PROMPT, writes the best prompt there.
+As in our `bench_config`, the task model answers at temperature 0 and the reflection model
+samples at the server's default.
 
 Usage: python_gepa.py BASE_URL CONCURRENCY BUDGET CONFIG_JSON [SEED TASK_MAX REFLECTION_MAX OUT_PROMPT]
 """
@@ -26,10 +28,12 @@ base, concurrency, budget, config_path = sys.argv[1], int(sys.argv[2]), int(sys.
 seed, task_max, reflection_max, out_prompt = (sys.argv[5:9] + [None] * 4)[:4]
 
 
-def chat(messages, max_tokens=None):
+def chat(messages, max_tokens=None, temperature=None):
     payload = {"model": "bench", "messages": messages}
     if max_tokens:
         payload["max_tokens"] = int(max_tokens)
+    if temperature is not None:
+        payload["temperature"] = temperature
     body = json.dumps(payload).encode()
     request = urllib.request.Request(base + "/chat/completions", data=body, headers={"content-type": "application/json"})
     with urllib.request.urlopen(request) as response:
@@ -41,7 +45,7 @@ class PoolLM:
 
     def batch_complete(self, messages_list, max_workers=10, **_):
         with ThreadPoolExecutor(max_workers=max_workers) as pool:
-            return list(pool.map(lambda m: chat(m, task_max), messages_list))
+            return list(pool.map(lambda m: chat(m, task_max, 0.0), messages_list))
 
 
 config = json.load(open(config_path))

@@ -1,11 +1,12 @@
 //! Writes the run configuration of the orchestration benchmark (`bench/orchestration.sh`):
 //! the support-triage example with a fixed split and budget, at a given concurrency and number
-//! of parallel proposals.
+//! of parallel proposals; optionally the seed, the task and reflection models' reply limits and
+//! the budget mode (`strict`, the default, or `reference`).
 //!
-//! Usage: bench_config OUT.json BUDGET CONCURRENCY PROPOSALS [SEED TASK_MAX_TOKENS REFLECTION_MAX_TOKENS]
+//! Usage: bench_config OUT.json BUDGET CONCURRENCY PROPOSALS [SEED TASK_MAX_TOKENS REFLECTION_MAX_TOKENS [BUDGET_MODE]]
 #![allow(clippy::print_stderr)]
 
-use gepa_core::config::StopConditions;
+use gepa_core::config::{BudgetMode, StopConditions};
 use gepa_core::{RunConfig, RunSetup};
 use gepa_datasets::example_task::ExampleTask;
 use gepa_datasets::{SplitPlan, split};
@@ -16,10 +17,15 @@ use gepa_share::run_file::{ModelSettings, Models};
 fn main() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (out, budget, concurrency, proposals, rest) = match args.as_slice() {
-        [o, b, c, p, rest @ ..] if rest.is_empty() || rest.len() == 3 => (o, b, c, p, rest),
-        _ => return Err("usage: bench_config OUT.json BUDGET CONCURRENCY PROPOSALS [SEED TASK_MAX_TOKENS REFLECTION_MAX_TOKENS]".into()),
+        [o, b, c, p, rest @ ..] if matches!(rest.len(), 0 | 3 | 4) => (o, b, c, p, rest),
+        _ => return Err("usage: bench_config OUT.json BUDGET CONCURRENCY PROPOSALS [SEED TASK_MAX_TOKENS REFLECTION_MAX_TOKENS [strict|reference]]".into()),
     };
     let number = |s: &str| s.parse::<u64>().map_err(|e| format!("{s}: {e}"));
+    let budget_mode = match rest.get(3).map(String::as_str) {
+        None | Some("strict") => BudgetMode::Strict,
+        Some("reference") => BudgetMode::Reference,
+        Some(other) => return Err(format!("budget mode {other}: use strict or reference")),
+    };
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../static/examples/support-triage.json");
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let task: ExampleTask = serde_json::from_str(&text).map_err(|e| e.to_string())?;
@@ -34,6 +40,7 @@ fn main() -> Result<(), String> {
             proposals_per_iteration: usize::try_from(number(proposals)?)
                 .map_err(|e| e.to_string())?,
             skip_perfect_score: false,
+            budget_mode,
             seed: rest.first().map_or(Ok(0), |s| number(s))?,
             ..RunConfig::default()
         },
@@ -42,12 +49,24 @@ fn main() -> Result<(), String> {
         data: s.data,
         metric: task.metric.clone(),
     };
-    let settings = ModelSettings {
+    // The task model answers at temperature 0 so scores are reproducible; the reflection model
+    // samples at the server's default, for varied proposals.
+    let max_tokens = |i: usize| rest.get(i).map(|s| number(s)).transpose();
+    let settings = |params: ModelParams| ModelSettings {
         preset: Preset::LlamaCpp,
         model: "bench".into(),
-        params: ModelParams::default(),
+        params,
     };
-    let models = Models { task: settings.clone(), reflection: settings, judge: None };
+    let task = ModelParams {
+        temperature: Some(0.0),
+        max_tokens: max_tokens(1)?.map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+        ..ModelParams::default()
+    };
+    let reflection = ModelParams {
+        max_tokens: max_tokens(2)?.map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+        ..ModelParams::default()
+    };
+    let models = Models { task: settings(task), reflection: settings(reflection), judge: None };
     let concurrency = usize::try_from(number(concurrency)?).map_err(|e| e.to_string())?;
     let config =
         RunConfigFile::new("orchestration benchmark".into(), setup, s.test, models, concurrency);

@@ -181,6 +181,14 @@ pub fn extract_proposal(reply: &str) -> String {
     trimmed.to_owned()
 }
 
+/// Whether every fenced block in `reply` is closed (an even number, at least two, of fences).
+/// A reply cut off by the token limit after its block closed still holds a complete proposal.
+#[must_use]
+pub fn closes_its_blocks(reply: &str) -> bool {
+    let fences = reply.matches(FENCE).count();
+    fences >= 2 && fences % 2 == 0
+}
+
 fn drop_tag_line(text: &str) -> &str {
     match text.split_once('\n') {
         Some((first, rest)) if is_tag_line(first) => rest,
@@ -385,6 +393,15 @@ mod tests {
             "Instructions:\nBe brief."
         );
         assert_eq!(extract_proposal("```one-liner```"), "one-liner");
+    }
+
+    #[test]
+    fn a_block_is_complete_only_when_every_fence_is_closed() {
+        assert!(closes_its_blocks("```\nBe brief.\n```\nThis rewrite makes the"));
+        assert!(closes_its_blocks("```a``` and ```b```"));
+        assert!(!closes_its_blocks("```\nBe brief and"));
+        assert!(!closes_its_blocks("```a``` and then ```b is cut"));
+        assert!(!closes_its_blocks("No fences, cut off mid"));
     }
 
     #[test]

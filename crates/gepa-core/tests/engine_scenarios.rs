@@ -356,6 +356,36 @@ fn truncated_and_failed_reflections_are_rejected_without_rollouts() {
 }
 
 #[test]
+fn a_reply_cut_off_after_its_block_closed_is_evaluated() {
+    let config = RunConfig {
+        seed: 0,
+        cache_evaluations: false,
+        stop: StopConditions { max_iterations: Some(1), ..budget(500) },
+        ..RunConfig::default()
+    };
+    let mut engine = Engine::new(two_component_setup(config, arithmetic_data(6, 4))).unwrap();
+    let events = drive(
+        &mut engine,
+        |r| match &r.purpose {
+            Purpose::Reflect { .. } => Reply::Text {
+                text: "```\nWhen it says plus, add the numbers.\n```\nThis rewrite makes the"
+                    .into(),
+                truncated: true,
+                usage: Default::default(),
+            },
+            _ => support::scripted_task(r),
+        },
+        false,
+    );
+    assert!(
+        !support::rejections(&events).iter().any(|r| matches!(r, Rejection::Screened { .. })),
+        "a whole proposal is not screened out"
+    );
+    // Seed on validation (4) + parent and child on the minibatch (3 + 3).
+    assert!(engine.rollouts_used() >= 4 + 2 * 3);
+}
+
+#[test]
 fn a_transport_failure_pauses_charges_nothing_and_resumes_to_the_same_result() {
     let config = RunConfig { seed: 7, stop: budget(50), ..RunConfig::default() };
     let setup = two_component_setup(config, arithmetic_data(8, 4));

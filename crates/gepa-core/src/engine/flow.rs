@@ -17,7 +17,8 @@ use crate::message::ChatMessage;
 use crate::metric::{MetricStep, Score};
 use crate::program::Program;
 use crate::reflect::{
-    ReflectiveRecord, ScreenReject, extract_proposal, reflection_messages, screen_text,
+    ReflectiveRecord, ScreenReject, closes_its_blocks, extract_proposal, reflection_messages,
+    screen_text,
 };
 use crate::request::{FailureKind, ModelRole, Purpose, Reply};
 use crate::select::{SelectionInput, select_parent};
@@ -788,8 +789,10 @@ impl Engine {
             let (raw, proposal, problem) = match &job.reply {
                 Some(Reply::Text { text, truncated, .. }) => {
                     let proposal = extract_proposal(text);
+                    // Cut off after its fenced block closed: the proposal itself is whole.
+                    let cut_short = *truncated && !closes_its_blocks(text);
                     let problem = if screen {
-                        screen_text(&parent_text, &proposal, *truncated, max_chars)
+                        screen_text(&parent_text, &proposal, cut_short, max_chars)
                             .err()
                             .map(|reason| Rejection::Screened { reason })
                     } else if proposal.trim().is_empty() {
