@@ -186,7 +186,7 @@ pub fn extract_proposal(reply: &str) -> String {
 #[must_use]
 pub fn closes_its_blocks(reply: &str) -> bool {
     let fences = reply.matches(FENCE).count();
-    fences >= 2 && fences % 2 == 0
+    fences >= 2 && fences.is_multiple_of(2)
 }
 
 fn drop_tag_line(text: &str) -> &str {
