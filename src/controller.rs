@@ -205,15 +205,7 @@ impl RunController {
                 if self.best.with_untracked(|old| *old != best) {
                     self.best.set(best);
                 }
-                let worth_saving = events.iter().any(|e| {
-                    matches!(
-                        e,
-                        Event::CandidateAdded { .. }
-                            | Event::IterationFinished { .. }
-                            | Event::Paused { .. }
-                            | Event::RunFinished { .. }
-                    )
-                });
+                let worth_saving = events.iter().any(Event::is_save_point);
                 self.events.update_value(|all| all.extend(events));
                 if worth_saving {
                     self.autosave();

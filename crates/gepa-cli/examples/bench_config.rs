@@ -51,7 +51,9 @@ fn main() -> Result<(), String> {
     };
     // The task model answers at temperature 0 so scores are reproducible; the reflection model
     // samples at the server's default, for varied proposals.
-    let max_tokens = |i: usize| rest.get(i).map(|s| number(s)).transpose();
+    let max_tokens = |i: usize| {
+        rest.get(i).map(|s| number(s).map(|n| u32::try_from(n).unwrap_or(u32::MAX))).transpose()
+    };
     let settings = |params: ModelParams| ModelSettings {
         preset: Preset::LlamaCpp,
         model: "bench".into(),
@@ -59,13 +61,10 @@ fn main() -> Result<(), String> {
     };
     let task = ModelParams {
         temperature: Some(0.0),
-        max_tokens: max_tokens(1)?.map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+        max_tokens: max_tokens(1)?,
         ..ModelParams::default()
     };
-    let reflection = ModelParams {
-        max_tokens: max_tokens(2)?.map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
-        ..ModelParams::default()
-    };
+    let reflection = ModelParams { max_tokens: max_tokens(2)?, ..ModelParams::default() };
     let models = Models { task: settings(task), reflection: settings(reflection), judge: None };
     let concurrency = usize::try_from(number(concurrency)?).map_err(|e| e.to_string())?;
     let config =

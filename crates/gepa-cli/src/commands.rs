@@ -113,15 +113,7 @@ async fn optimise(
         let Session { engine, events, test, models, concurrency, title } = &mut s;
         let mut on_events = |engine: &Engine, new: Vec<Event>| {
             progress.update(engine, &new);
-            let boundary = new.iter().any(|e| {
-                matches!(
-                    e,
-                    Event::IterationFinished { .. }
-                        | Event::CandidateAdded { .. }
-                        | Event::Paused { .. }
-                        | Event::RunFinished { .. }
-                )
-            });
+            let boundary = new.iter().any(Event::is_save_point);
             events.extend(new);
             if boundary {
                 let file = RunFile::capture(

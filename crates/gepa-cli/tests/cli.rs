@@ -12,7 +12,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use gepa_core::config::StopConditions;
-use gepa_core::{Event, RunConfig, RunSetup};
+use gepa_core::events::charged_rollouts;
+use gepa_core::{RunConfig, RunSetup};
 use gepa_datasets::example_task::ExampleTask;
 use gepa_datasets::{SplitPlan, split};
 use gepa_providers::Preset;
@@ -132,15 +133,6 @@ fn fault_server() -> (String, Arc<AtomicUsize>) {
     (base, count)
 }
 
-fn budget_sum(events: &[Event]) -> u64 {
-    events
-        .iter()
-        .filter_map(
-            |e| if let Event::BudgetUpdated { delta, .. } = e { Some(*delta) } else { None },
-        )
-        .sum()
-}
-
 #[test]
 fn help_documents_every_command_and_the_exit_codes() {
     let out = gepa(&["--help"]);
@@ -169,7 +161,7 @@ fn a_run_survives_429_500_and_a_dropped_connection_with_a_ledger_that_adds_up() 
     assert!(engine.is_finished());
     assert!(engine.rollouts_used() <= 40);
     assert_eq!(
-        budget_sum(&run.events),
+        charged_rollouts(&run.events),
         engine.rollouts_used(),
         "the ledger equals the charged rollouts in the log"
     );

@@ -402,3 +402,30 @@ pub enum Event {
         rollouts: u64,
     },
 }
+
+impl Event {
+    /// Whether a run is worth saving after this event: a candidate was admitted, an iteration
+    /// ended, the run paused or finished. The CLI and the page both save their run file there.
+    #[must_use]
+    pub fn is_save_point(&self) -> bool {
+        matches!(
+            self,
+            Self::CandidateAdded { .. }
+                | Self::IterationFinished { .. }
+                | Self::Paused { .. }
+                | Self::RunFinished { .. }
+        )
+    }
+}
+
+/// Rollouts charged by a stream of events (the sum of its budget updates): for a whole run it
+/// equals the ledger, which tests and replays check.
+#[must_use]
+pub fn charged_rollouts(events: &[Event]) -> u64 {
+    events
+        .iter()
+        .filter_map(
+            |e| if let Event::BudgetUpdated { delta, .. } = e { Some(*delta) } else { None },
+        )
+        .sum()
+}

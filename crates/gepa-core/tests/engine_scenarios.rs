@@ -6,7 +6,7 @@
 mod support;
 
 use gepa_core::config::{BudgetMode, MergeConfig, StopConditions};
-use gepa_core::events::{EvalTarget, Origin, Rejection};
+use gepa_core::events::{EvalTarget, Origin, Rejection, charged_rollouts};
 use gepa_core::reflect::ScreenReject;
 use gepa_core::{
     Candidate, Command, Dataset, Engine, Event, Example, FailureKind, MetricSpec, Program, Purpose,
@@ -16,15 +16,6 @@ use support::{ScriptedModel, arithmetic_data, drive, summarize, two_component_se
 
 fn budget(n: u64) -> StopConditions {
     StopConditions { max_rollouts: Some(n), ..StopConditions::default() }
-}
-
-fn rollout_sum(events: &[Event]) -> u64 {
-    events
-        .iter()
-        .filter_map(
-            |e| if let Event::BudgetUpdated { delta, .. } = e { Some(*delta) } else { None },
-        )
-        .sum()
 }
 
 #[test]
@@ -70,7 +61,7 @@ fn ledger_counts_generate_replies_and_budget_events_chain() {
     let mut model = ScriptedModel::new();
     let events = drive(&mut engine, |r| model.reply(r), false);
     assert_eq!(engine.rollouts_used(), model.generate_replies, "one rollout per Generate reply");
-    assert_eq!(rollout_sum(&events), engine.rollouts_used());
+    assert_eq!(charged_rollouts(&events), engine.rollouts_used());
     let mut previous = 0;
     for event in &events {
         if let Event::BudgetUpdated { used, delta, remaining, .. } = event {
@@ -353,6 +344,21 @@ fn truncated_and_failed_reflections_are_rejected_without_rollouts() {
         matches!(rejections[1], Rejection::ReflectionFailed { error } if error.contains("400"))
     );
     assert_eq!(engine.rollouts_used(), 4 + 2 * 3);
+}
+
+#[test]
+fn save_points_are_admissions_iteration_ends_pauses_and_the_finish() {
+    let config = RunConfig { seed: 3, stop: budget(40), ..RunConfig::default() };
+    let mut engine = Engine::new(two_component_setup(config, arithmetic_data(6, 4))).unwrap();
+    let mut model = ScriptedModel::new();
+    let events = drive(&mut engine, |r| model.reply(r), false);
+    let saves = events.iter().filter(|e| e.is_save_point()).count();
+    let iterations = events.iter().filter(|e| matches!(e, Event::IterationStarted { .. })).count();
+    assert!(iterations > 0);
+    // Every admitted candidate (the seed included), every iteration's end and the finish.
+    assert_eq!(saves, engine.pool().len() + iterations + 1);
+    assert!(matches!(events.iter().rfind(|e| e.is_save_point()), Some(Event::RunFinished { .. })));
+    assert!(!events.iter().any(|e| matches!(e, Event::BudgetUpdated { .. }) && e.is_save_point()));
 }
 
 #[test]
@@ -910,7 +916,7 @@ fn held_out_evaluation_scores_one_candidate_on_its_own_ledger() {
     assert_eq!(engine.pool()[0].outputs.len(), test.len());
     assert_eq!(engine.rollouts_used(), test.len() as u64);
     assert_eq!(model.reflections, 0);
-    assert_eq!(rollout_sum(&events), test.len() as u64);
+    assert_eq!(charged_rollouts(&events), test.len() as u64);
 }
 
 #[test]

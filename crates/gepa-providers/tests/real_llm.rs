@@ -7,8 +7,9 @@
 use std::time::{Duration, Instant};
 
 use gepa_core::config::StopConditions;
+use gepa_core::events::charged_rollouts;
 use gepa_core::{
-    Candidate, ChatMessage, Dataset, Engine, Event, Example, MetricSpec, Program, Rng, RunConfig,
+    Candidate, ChatMessage, Dataset, Engine, Example, MetricSpec, Program, Rng, RunConfig,
     RunSetup, Status,
 };
 use gepa_providers::Endpoints;
@@ -87,13 +88,11 @@ async fn real_llm_drives_the_engine_to_completion_with_a_valid_ledger() {
     let now = move || u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
     drive(&mut engine, &client, &endpoints, 7, now, |_, batch| events.extend(batch)).await;
     assert!(matches!(engine.status(), Status::Finished { .. }), "{:?}", engine.status());
-    let charged: u64 = events
-        .iter()
-        .filter_map(
-            |e| if let Event::BudgetUpdated { delta, .. } = e { Some(*delta) } else { None },
-        )
-        .sum();
-    assert_eq!(charged, engine.rollouts_used(), "budget events add up to the ledger");
+    assert_eq!(
+        charged_rollouts(&events),
+        engine.rollouts_used(),
+        "budget events add up to the ledger"
+    );
     assert!(engine.rollouts_used() <= budget, "never over budget");
     assert!(engine.spend().calls[0] >= 2, "the task model was called");
     assert!(engine.spend().task.input_tokens > 0, "usage was recorded");

@@ -1,17 +1,11 @@
 import { test, expect, type Page } from '@playwright/test';
-import { watchConsole, fillEndpoint, expectAccessible, snap, scriptedTriageServer } from './helpers';
+import { watchConsole, fillEndpoint, expectAccessible, snap, useScriptedTriageServer } from './helpers';
 
 // A scripted OpenAI-compatible endpoint (not an LLM): the task model answers every ticket
 // correctly once the system prompt mentions RULES, and reflection always proposes such a prompt.
 // It pins down the tree, inspector and steering exactly; the real-LLM test below covers the
 // same views against SmolLM2.
-let scripted: { base: string; close: () => Promise<void> };
-let scriptedBase = '';
-test.beforeAll(async () => {
-  scripted = await scriptedTriageServer('Classify the support ticket. RULES: reply with one label only.');
-  scriptedBase = scripted.base;
-});
-test.afterAll(async () => { await scripted.close(); });
+const scriptedBase = useScriptedTriageServer('Classify the support ticket. RULES: reply with one label only.');
 
 async function setUp(page: Page, base: string, model: string, budget: string) {
   await page.setViewportSize({ width: 1280, height: 900 });
@@ -34,7 +28,7 @@ async function step(page: Page) {
 
 test('scripted model: the tree grows, the inspector shows diff, reflection and decision, and pin and edit steer the run', async ({ page }, testInfo) => {
   const problems = watchConsole(page);
-  await setUp(page, scriptedBase, 'scripted', '200');
+  await setUp(page, scriptedBase(), 'scripted', '200');
   // Step: the seed and one iteration, whose proposal is accepted as #1.
   await step(page);
   const tree = page.getByTestId('candidate-tree');

@@ -1,4 +1,4 @@
-import { expect, type Page, type TestInfo } from '@playwright/test';
+import { test, expect, type Page, type TestInfo } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 
 /** Collects console errors and warnings, page errors and failed requests. */
@@ -38,6 +38,15 @@ export async function snap(page: Page, testInfo: TestInfo, name: string) {
   const path = testInfo.outputPath(`${name}.png`);
   await page.screenshot({ path, fullPage: true });
   await testInfo.attach(name, { path, contentType: 'image/png' });
+}
+
+/** Runs `scriptedTriageServer` for the calling spec file (started before its tests, closed after
+ *  them); returns a getter of its base URL. */
+export function useScriptedTriageServer(proposal: string): () => string {
+  let server: { base: string; close: () => Promise<void> } | undefined;
+  test.beforeAll(async () => { server = await scriptedTriageServer(proposal); });
+  test.afterAll(async () => { await server?.close(); });
+  return () => server?.base ?? '';
 }
 
 /**

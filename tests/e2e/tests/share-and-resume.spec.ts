@@ -1,16 +1,10 @@
 import { test, expect, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { watchConsole, fillEndpoint, expectAccessible, snap, scriptedTriageServer } from './helpers';
+import { watchConsole, fillEndpoint, expectAccessible, snap, useScriptedTriageServer } from './helpers';
 
 // A scripted OpenAI-compatible endpoint (not an LLM; `scriptedTriageServer` in helpers.ts): tickets are
 // labelled right once the system prompt mentions RULES; reflection proposes such a prompt.
-let scripted: { base: string; close: () => Promise<void> };
-let scriptedBase = '';
-test.beforeAll(async () => {
-  scripted = await scriptedTriageServer('Classify the support ticket. RULES: <b>one</b> label only.');
-  scriptedBase = scripted.base;
-});
-test.afterAll(async () => { await scripted.close(); });
+const scriptedBase = useScriptedTriageServer('Classify the support ticket. RULES: <b>one</b> label only.');
 
 const SECRET = 'sk-share-SECRET-55555';
 
@@ -28,7 +22,7 @@ async function smallRun(page: Page, base: string, model: string, budget: string)
 
 test('a share link opened in a fresh browser shows the same prompt and scores, and loads into the playground', async ({ page, browser }, testInfo) => {
   const problems = watchConsole(page);
-  await smallRun(page, scriptedBase, 'scripted', '40');
+  await smallRun(page, scriptedBase(), 'scripted', '40');
   await page.locator('#task-key').fill(SECRET);
   await page.getByTestId('start').click();
   await expect(page.getByTestId('stop')).toBeDisabled({ timeout: 30_000 });
@@ -41,14 +35,14 @@ test('a share link opened in a fresh browser shows the same prompt and scores, a
   const link = await page.getByTestId('share-link').inputValue();
   expect(link).toContain('#prompt=v1.');
   expect(link).not.toContain(SECRET);
-  expect(link).not.toContain('127.0.0.1:' + new URL(scriptedBase).port);
+  expect(link).not.toContain('127.0.0.1:' + new URL(scriptedBase()).port);
   // The run file and the CSV never hold the key either.
   const download = page.waitForEvent('download');
   await page.getByTestId('download-run').click();
   const runFile = readFileSync(await (await download).path(), 'utf8');
   expect(runFile).toContain('"format":"gepa-playground-run"');
   expect(runFile).not.toContain(SECRET);
-  expect(runFile).not.toContain(scriptedBase);
+  expect(runFile).not.toContain(scriptedBase());
 
   const fresh = await browser.newContext();
   const other = await fresh.newPage();
