@@ -7,7 +7,8 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use gepa_core::{Candidate, Command, Engine, Event, Status};
-use gepa_providers::limiter::LimiterState;
+use gepa_providers::EndpointStatus;
+use gepa_providers::retry::RetryPolicy;
 use gepa_share::RunFile;
 use gepa_share::run_file::Models;
 use leptos::prelude::*;
@@ -26,8 +27,8 @@ use crate::transport::now_ms;
 pub struct RunController {
     /// The run's display state (`None` before the first Start).
     pub view: RwSignal<Option<RunView>>,
-    /// Queued / in flight / backing off, per endpoint.
-    pub endpoints: RwSignal<Vec<(String, LimiterState)>>,
+    /// In flight / waiting / backing off / retrying since, per endpoint.
+    pub endpoints: RwSignal<Vec<EndpointStatus>>,
     /// The held-out evaluation.
     pub test: RwSignal<TestEval>,
     /// The best candidate's program.
@@ -156,6 +157,7 @@ impl RunController {
             test: file.test.clone(),
             endpoints,
             concurrency: file.concurrency,
+            patience_ms: gepa_providers::retry::DEFAULT_PATIENCE_MS,
             prices: gepa_providers::price::PriceTable::default(),
             warnings: Vec::new(),
         };
@@ -178,9 +180,14 @@ impl RunController {
         spawn_local(async move {
             let cache = BrowserCache::open().await;
             cache.set_enabled(use_cache);
+            let settings = gepa_providers::CallSettings {
+                concurrency: plan.concurrency,
+                retry: RetryPolicy { patience_ms: plan.patience_ms, ..RetryPolicy::default() },
+                use_cache,
+            };
             let shared = Shared::new(
                 plan.endpoints.clone(),
-                plan.concurrency,
+                settings,
                 plan.prices.clone(),
                 cache,
                 plan.setup.config.seed,
@@ -364,7 +371,6 @@ impl RunController {
         }
         let best = driver.with_engine(|e| e.best().map(|b| e.pool()[b].candidate.clone()));
         let Some(best) = best else { return };
-        driver.shared().rearm();
         self.test.set(TestEval::running(plan.test.len()));
         // When the best is the seed itself, one evaluation serves both sides.
         let same = best.same_content(&plan.setup.seed);

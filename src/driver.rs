@@ -1,49 +1,55 @@
-//! The browser run driver: executes an engine's requests with `fetch`, through one concurrency
-//! limiter per endpoint, the retry policy and the response cache, and feeds the replies back.
+//! The browser run driver: the page's shell around `gepa_providers::CallMachine`.
 //!
-//! Everything it decides comes from pure code (`gepa_providers::{call, retry, limiter, wire}`);
-//! it only schedules. Requests are sent as soon as the engine hands them out and each reply is
-//! fed back the moment it arrives, so the page never blocks: engine work per reply is well
-//! under a millisecond. Stop aborts every call in flight through one `AbortController`.
+//! Engines hand out requests; the driver submits them to the one call machine the session
+//! shares and then only does what the machine says: look up the IndexedDB response cache, send
+//! bytes with `fetch`, store a reply, hand a reply back to its engine, and wake up when the
+//! machine's next retry is due. Every decision (queues and concurrency per endpoint, retries,
+//! patience, what is cached, what a reply costs) is the machine's, exactly as in the CLI. Each
+//! reply is fed back the moment it arrives, so the page never blocks.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use futures_channel::oneshot;
-use gepa_core::{Command, Engine, Event, FailureKind, Reply, Request, Rng};
-use gepa_providers::call::{Endpoints, settle, to_reply};
-use gepa_providers::limiter::{Limiter, LimiterState, Outcome, Permit};
+use gepa_core::{Command, Engine, Event, FailureKind, Reply, Status};
+use gepa_providers::call::Endpoints;
+use gepa_providers::machine::seconds;
 use gepa_providers::price::PriceTable;
-use gepa_providers::retry::RetryPolicy;
-use gepa_providers::wire::build_request;
-use gepa_providers::{ErrorKind, ProviderError};
+use gepa_providers::{
+    Action, CallId, CallMachine, CallSettings, EndpointStatus, ErrorKind, HttpRequest,
+    HttpResponse, ProviderError,
+};
 use leptos::task::spawn_local;
 use web_sys::AbortController;
 
 use crate::storage::response_cache::BrowserCache;
-use crate::transport::{FetchFailure, fetch_once, now_ms};
+use crate::transport::{FetchFailure, fetch_once, now_ms, reachable_without_cors};
 
-/// Per-request timeout.
-const TIMEOUT_MS: u32 = 120_000;
-
-/// What every run of a session shares: endpoints, their limiters, the cache and the abort
-/// switch. The optimisation run and the held-out evaluations use the same one, so they are
-/// limited together.
-#[derive(Debug)]
+/// What every run of a session shares: the call machine (endpoints, queues, retries), the
+/// response cache and the fetches in flight. The optimisation run and its held-out evaluations
+/// use the same one, so they are limited together.
 pub struct Shared {
-    /// Endpoints by role (replaceable, so a broken one can be fixed before resuming).
-    endpoints: RefCell<Endpoints>,
-    limiters: RefCell<BTreeMap<String, Limiter>>,
-    concurrency: usize,
+    machine: RefCell<CallMachine>,
     cache: BrowserCache,
-    retry: RetryPolicy,
-    prices: PriceTable,
-    rng: RefCell<Rng>,
-    abort: RefCell<Option<AbortController>>,
-    /// Calls queued for a slot, woken when one frees (no polling, so background tabs, whose
-    /// timers browsers throttle, keep their pace).
-    waiters: RefCell<Vec<oneshot::Sender<()>>>,
+    /// Fetches in flight, each with its own abort switch: a timeout aborts only its own call;
+    /// Stop aborts a run's calls.
+    fetches: RefCell<BTreeMap<CallId, AbortController>>,
+    /// Which engine (and which of its requests) each call answers.
+    owners: RefCell<BTreeMap<CallId, (Driver, u64)>>,
+    turning: Cell<bool>,
+    again: Cell<bool>,
+    /// The timer for the machine's next retry (replacing it cancels the old one).
+    wake: RefCell<Option<gloo_timers::callback::Timeout>>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared").finish_non_exhaustive()
+    }
+}
+
+fn now() -> u64 {
+    now_ms() as u64
 }
 
 impl Shared {
@@ -51,162 +57,216 @@ impl Shared {
     #[must_use]
     pub fn new(
         endpoints: Endpoints,
-        concurrency: usize,
+        settings: CallSettings,
         prices: PriceTable,
         cache: BrowserCache,
         seed: u64,
     ) -> Rc<Shared> {
         Rc::new(Shared {
-            endpoints: RefCell::new(endpoints),
-            limiters: RefCell::new(BTreeMap::new()),
-            concurrency,
+            machine: RefCell::new(CallMachine::new(endpoints, settings, prices, seed)),
             cache,
-            retry: RetryPolicy::default(),
-            prices,
-            rng: RefCell::new(Rng::from_seed(seed ^ 0x5eed_cafe)),
-            abort: RefCell::new(AbortController::new().ok()),
-            waiters: RefCell::new(Vec::new()),
+            fetches: RefCell::new(BTreeMap::new()),
+            owners: RefCell::new(BTreeMap::new()),
+            turning: Cell::new(false),
+            again: Cell::new(false),
+            wake: RefCell::new(None),
         })
     }
 
-    /// Points later calls at fixed endpoints (for example a corrected URL or key after the run
-    /// paused on a connection failure).
+    /// Points later attempts at fixed endpoints (a corrected URL, model, key or timeout after
+    /// the run paused), including calls still waiting to retry.
     pub fn set_endpoints(&self, endpoints: Endpoints) {
-        *self.endpoints.borrow_mut() = endpoints;
+        self.machine.borrow_mut().set_endpoints(endpoints);
     }
 
-    /// Limiter state per endpoint (base URL), for the live header.
+    /// Each endpoint's state, for the live header.
     #[must_use]
-    pub fn endpoint_states(&self) -> Vec<(String, LimiterState)> {
-        let now = now_ms() as u64;
-        self.limiters.borrow().iter().map(|(k, l)| (k.clone(), l.state(now))).collect()
+    pub fn endpoint_states(&self) -> Vec<EndpointStatus> {
+        self.machine.borrow().status(now())
     }
 
-    /// Aborts every call in flight and refuses new ones.
+    /// Aborts every call of every run and forgets them (a new run replaces this one).
     pub fn abort_all(&self) {
-        if let Some(controller) = self.abort.borrow_mut().take() {
+        self.machine.borrow_mut().cancel_all();
+        for (_, controller) in std::mem::take(&mut *self.fetches.borrow_mut()) {
             controller.abort();
         }
-        self.wake_waiters();
+        self.owners.borrow_mut().clear();
+        *self.wake.borrow_mut() = None;
     }
 
-    fn wake_waiters(&self) {
-        for waiter in self.waiters.borrow_mut().drain(..) {
-            let _ = waiter.send(());
+    /// Aborts and forgets the calls of one run (Stop).
+    fn cancel_owned_by(&self, driver: &Driver) {
+        let mine: Vec<CallId> = self
+            .owners
+            .borrow()
+            .iter()
+            .filter(|(_, (owner, _))| owner.same(driver))
+            .map(|(call, _)| *call)
+            .collect();
+        for call in mine {
+            self.owners.borrow_mut().remove(&call);
+            self.machine.borrow_mut().cancel(call);
+            if let Some(controller) = self.fetches.borrow_mut().remove(&call) {
+                controller.abort();
+            }
         }
     }
 
-    fn release(&self, endpoint: &str, outcome: Outcome) {
-        self.with_limiter(endpoint, |l| l.finish(outcome, now_ms() as u64));
-        self.wake_waiters();
-    }
-
-    /// Arms a fresh abort switch after a stop, so later calls (the held-out evaluation) run.
-    pub fn rearm(&self) {
-        let mut abort = self.abort.borrow_mut();
-        if abort.is_none() {
-            *abort = AbortController::new().ok();
+    /// A paused run sends nothing new: its calls not yet in flight are taken back, and its
+    /// engine hears they were not sent, so it sends them again on resume.
+    fn withdraw_waiting(&self, driver: &Driver) {
+        let mine: Vec<(CallId, u64)> = self
+            .owners
+            .borrow()
+            .iter()
+            .filter(|(_, (owner, _))| owner.same(driver))
+            .map(|(call, (_, id))| (*call, *id))
+            .collect();
+        for (call, id) in mine {
+            if self.machine.borrow_mut().withdraw(call) {
+                self.owners.borrow_mut().remove(&call);
+                let error = "not sent: the run paused".to_owned();
+                driver.deliver(id, Reply::Failed { failure: FailureKind::Transport, error });
+            }
         }
     }
 
-    fn controller(&self) -> Option<AbortController> {
-        self.abort.borrow().clone()
-    }
-
-    fn with_limiter<T>(&self, endpoint: &str, f: impl FnOnce(&mut Limiter) -> T) -> T {
-        let mut limiters = self.limiters.borrow_mut();
-        let limiter =
-            limiters.entry(endpoint.to_owned()).or_insert_with(|| Limiter::new(self.concurrency));
-        f(limiter)
-    }
-
-    /// Waits for a slot on `endpoint`; false when the run was aborted meanwhile.
-    async fn acquire(&self, endpoint: &str) -> bool {
-        let mut queued = false;
+    /// Does what the machine says until it has nothing to do right now, letting engines react
+    /// to their replies before new calls start, then sets the timer for the next retry.
+    fn turn(self: &Rc<Self>) {
+        if self.turning.replace(true) {
+            self.again.set(true);
+            return;
+        }
         loop {
-            if self.controller().is_none() {
-                if queued {
-                    self.with_limiter(endpoint, Limiter::leave_queue);
-                }
-                return false;
+            self.again.set(false);
+            let mut actions = self.machine.borrow_mut().take_actions();
+            if actions.is_empty() {
+                actions = self.machine.borrow_mut().poll(now());
             }
-            let now = now_ms() as u64;
-            let permit = self.with_limiter(endpoint, |l| l.acquire(now, queued));
-            queued = true;
-            match permit {
-                Permit::Go => return true,
-                Permit::WaitUntil(until) => {
-                    let wait = u32::try_from(until.saturating_sub(now)).unwrap_or(u32::MAX);
-                    gloo_timers::future::TimeoutFuture::new(wait.max(1)).await;
+            if actions.is_empty() {
+                if self.again.get() {
+                    continue;
                 }
-                Permit::WaitForSlot => {
-                    let (tx, rx) = oneshot::channel();
-                    self.waiters.borrow_mut().push(tx);
-                    let _ = rx.await;
+                break;
+            }
+            let mut touched: Vec<Driver> = Vec::new();
+            for action in actions {
+                if let Some(driver) = self.perform(action)
+                    && !touched.iter().any(|d| d.same(&driver))
+                {
+                    touched.push(driver);
                 }
+            }
+            for driver in touched {
+                driver.react();
+            }
+        }
+        self.turning.set(false);
+        self.schedule_wake();
+    }
+
+    /// Carries out one action; returns the driver whose engine got a reply.
+    fn perform(self: &Rc<Self>, action: Action) -> Option<Driver> {
+        match action {
+            Action::LookUp { call, key } => {
+                let shared = self.clone();
+                spawn_local(async move {
+                    let hit = shared.cache.get(&key).await;
+                    shared.machine.borrow_mut().cached(call, hit);
+                    shared.turn();
+                });
+                None
+            }
+            Action::Store { key, completion } => {
+                let cache = self.cache.clone();
+                spawn_local(async move { cache.put(key, &completion).await });
+                None
+            }
+            Action::Send { call, attempt, request, timeout_ms } => {
+                let Ok(controller) = AbortController::new() else {
+                    let error = ProviderError::new(
+                        ErrorKind::Network,
+                        "the browser refused to start a request",
+                    );
+                    self.machine.borrow_mut().sent(call, attempt, Err(error), now());
+                    return None;
+                };
+                self.fetches.borrow_mut().insert(call, controller.clone());
+                let shared = self.clone();
+                spawn_local(async move {
+                    let result = send(&request, timeout_ms, &controller).await;
+                    shared.fetches.borrow_mut().remove(&call);
+                    shared.machine.borrow_mut().sent(call, attempt, result, now());
+                    shared.turn();
+                });
+                None
+            }
+            Action::Reply { call, reply } => {
+                let (driver, id) = self.owners.borrow_mut().remove(&call)?;
+                driver.deliver(id, reply);
+                Some(driver)
             }
         }
     }
 
-    /// One model call with cache, limiter and retries, as an engine reply.
-    pub async fn call(&self, request: &Request) -> Reply {
-        let config = self.endpoints.borrow().for_role(request.role).clone();
-        let key = BrowserCache::key(&config, &request.messages);
-        if let Some(hit) = self.cache.get(&key).await {
-            return to_reply(Ok(hit));
-        }
-        let mut call_rng = Rng::from_seed(self.rng.borrow_mut().next_u64());
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            // Re-read the endpoint each attempt: a fix made while the run was paused applies to
-            // calls still retrying, not only to new ones.
-            let config = self.endpoints.borrow().for_role(request.role).clone();
-            let http = build_request(&config, &request.messages);
-            let endpoint = config.base().to_owned();
-            let cancelled =
-                || Reply::Failed { failure: FailureKind::Transport, error: "cancelled".into() };
-            if !self.acquire(&endpoint).await {
-                return cancelled();
-            }
-            let Some(controller) = self.controller() else {
-                self.release(&endpoint, Outcome::Done);
-                return cancelled();
-            };
-            let sent = match fetch_once(&http, TIMEOUT_MS, &controller).await {
-                Ok(response) => Ok(response),
-                Err(FetchFailure::TimedOut) => Err(ProviderError::new(
-                    ErrorKind::Timeout,
-                    format!("no reply within {} s", TIMEOUT_MS / 1000),
-                )),
-                Err(FetchFailure::NoResponse(message)) => Err(ProviderError::new(
-                    ErrorKind::Network,
+    fn schedule_wake(self: &Rc<Self>) {
+        let now = now();
+        let next = self.machine.borrow().next_wake(now);
+        let timer = next.map(|at| {
+            let shared = self.clone();
+            let delay = u32::try_from(at.saturating_sub(now)).unwrap_or(u32::MAX).max(1);
+            gloo_timers::callback::Timeout::new(delay, move || shared.turn())
+        });
+        *self.wake.borrow_mut() = timer;
+    }
+}
+
+/// Sends one attempt with `fetch` and says what came of it. A `fetch` that gets no response is
+/// told apart: a mixed-content or CORS refusal (the server answers a `no-cors` probe) is
+/// `Blocked`, which no retry can fix; anything else is a network failure, which is retried.
+async fn send(
+    request: &HttpRequest,
+    timeout_ms: u64,
+    controller: &AbortController,
+) -> Result<HttpResponse, ProviderError> {
+    let timeout = u32::try_from(timeout_ms).unwrap_or(u32::MAX);
+    match fetch_once(request, timeout, controller).await {
+        Ok(response) => Ok(response),
+        Err(FetchFailure::TimedOut) => Err(ProviderError::new(
+            ErrorKind::Timeout,
+            format!("no reply within {}", seconds(timeout_ms)),
+        )),
+        Err(FetchFailure::Aborted) => Err(ProviderError::new(ErrorKind::Cancelled, "cancelled")),
+        Err(FetchFailure::NoResponse(message)) => {
+            let origin =
+                web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+            if origin.starts_with("https://")
+                && request.url.starts_with("http://")
+                && !gepa_providers::doctor::is_loopback(&request.url)
+            {
+                return Err(ProviderError::new(
+                    ErrorKind::Blocked,
                     format!(
-                        "could not reach {endpoint} ({message}); run Test connection for the cause"
+                        "this https page may not call the plain-http address {} (mixed content)",
+                        request.url
                     ),
-                )),
-                Err(FetchFailure::Aborted) => {
-                    Err(ProviderError::new(ErrorKind::Cancelled, "cancelled"))
-                }
-            };
-            let (result, outcome) = settle(config.kind, sent);
-            self.release(&endpoint, outcome);
-            match result {
-                Ok(mut completion) => {
-                    self.cache
-                        .put(BrowserCache::key(&config, &request.messages), &completion)
-                        .await;
-                    completion.usage = self.prices.priced(&config.model, completion.usage);
-                    return to_reply(Ok(completion));
-                }
-                Err(error) if error.kind == ErrorKind::Cancelled => return cancelled(),
-                Err(error) => match self.retry.next_delay(attempts, &error, &mut call_rng) {
-                    Some(delay) => {
-                        let delay = u32::try_from(delay).unwrap_or(u32::MAX);
-                        gloo_timers::future::TimeoutFuture::new(delay).await;
-                    }
-                    None => return to_reply(Err(error)),
-                },
+                ));
+            }
+            if reachable_without_cors(&request.url, 5_000).await {
+                Err(ProviderError::new(
+                    ErrorKind::Blocked,
+                    format!(
+                        "the server at {} answers, but does not allow calls from this page (CORS)",
+                        request.url
+                    ),
+                ))
+            } else {
+                Err(ProviderError::new(
+                    ErrorKind::Network,
+                    format!("could not reach {} ({message})", request.url),
+                ))
             }
         }
     }
@@ -221,7 +281,6 @@ pub struct Driver {
     engine: Rc<RefCell<Engine>>,
     shared: Rc<Shared>,
     on_change: OnChange,
-    pumping: Rc<Cell<bool>>,
 }
 
 impl std::fmt::Debug for Driver {
@@ -234,12 +293,7 @@ impl Driver {
     /// A driver for `engine`; nothing is sent until [`Driver::pump`].
     #[must_use]
     pub fn new(engine: Engine, shared: Rc<Shared>, on_change: OnChange) -> Driver {
-        Driver {
-            engine: Rc::new(RefCell::new(engine)),
-            shared,
-            on_change,
-            pumping: Rc::new(Cell::new(false)),
-        }
+        Driver { engine: Rc::new(RefCell::new(engine)), shared, on_change }
     }
 
     /// Reads the engine.
@@ -247,41 +301,58 @@ impl Driver {
         f(&self.engine.borrow())
     }
 
-    /// The shared endpoint state.
+    /// The shared call state.
     #[must_use]
     pub fn shared(&self) -> &Rc<Shared> {
         &self.shared
     }
 
-    /// Applies a command and moves the run on. Stop also aborts every call in flight.
+    fn same(&self, other: &Driver) -> bool {
+        Rc::ptr_eq(&self.engine, &other.engine)
+    }
+
+    /// Applies a command and moves the run on. Resume and Step give every endpoint a fresh
+    /// patience window; Stop aborts this run's calls in flight.
     pub fn command(&self, command: Command) {
         let stop = command == Command::Stop;
-        self.engine.borrow_mut().command(command, now_ms() as u64);
+        let resume = matches!(command, Command::Resume | Command::Step);
+        self.engine.borrow_mut().command(command, now());
+        if resume {
+            self.shared.machine.borrow_mut().forgive();
+        }
         if stop {
-            self.shared.abort_all();
+            self.shared.cancel_owned_by(self);
         }
         self.pump();
     }
 
-    /// Hands out whatever the engine wants sent, reports changes, and sends.
+    /// Hands whatever the engine wants sent to the machine, reports changes, and lets the
+    /// machine act.
     pub fn pump(&self) {
-        if self.pumping.replace(true) {
-            return;
-        }
-        let (requests, events) = {
+        self.react();
+        self.shared.turn();
+    }
+
+    fn deliver(&self, id: u64, reply: Reply) {
+        self.engine.borrow_mut().handle_reply(id, reply, now());
+    }
+
+    /// Takes the engine's new requests, holds a paused run's waiting calls back, and reports
+    /// the new events.
+    fn react(&self) {
+        let (requests, paused) = {
             let mut engine = self.engine.borrow_mut();
-            let requests = engine.take_requests(now_ms() as u64);
-            (requests, engine.drain_events())
+            let requests = engine.take_requests(now());
+            (requests, !matches!(engine.status(), Status::Running))
         };
-        self.pumping.set(false);
-        (self.on_change)(&self.engine.borrow(), events);
         for request in requests {
-            let driver = self.clone();
-            spawn_local(async move {
-                let reply = driver.shared.call(&request).await;
-                driver.engine.borrow_mut().handle_reply(request.id, reply, now_ms() as u64);
-                driver.pump();
-            });
+            let call = self.shared.machine.borrow_mut().submit(request.role, request.messages);
+            self.shared.owners.borrow_mut().insert(call, (self.clone(), request.id));
         }
+        if paused {
+            self.shared.withdraw_waiting(self);
+        }
+        let events = self.engine.borrow_mut().drain_events();
+        (self.on_change)(&self.engine.borrow(), events);
     }
 }

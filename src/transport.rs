@@ -100,6 +100,13 @@ pub fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
+/// The local time of day of `epoch_ms`, as `HH:MM:SS`.
+#[must_use]
+pub fn clock_label(epoch_ms: u64) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(epoch_ms as f64));
+    format!("{:02}:{:02}:{:02}", date.get_hours(), date.get_minutes(), date.get_seconds())
+}
+
 /// A high-resolution timer in milliseconds (for benchmarks).
 #[must_use]
 pub fn precise_ms() -> f64 {

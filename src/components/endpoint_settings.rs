@@ -96,8 +96,8 @@ pub fn EndpointSettings(
                 autocomplete="off"
                 spellcheck="false"
                 placeholder=move || if form.with(|f| f.preset.needs_key()) { "required" } else { "optional for local servers" }
-                prop:value=move || form.with(|f| f.api_key.clone())
-                on:input=move |ev| form.update(|f| f.api_key = event_target_value(&ev))
+                prop:value=move || form.with(|f| f.api_key.expose().to_owned())
+                on:input=move |ev| form.update(|f| f.api_key = gepa_providers::ApiKey::new(event_target_value(&ev)))
             />
         </div>
         <fieldset class="key-storage">
@@ -131,6 +131,7 @@ pub fn EndpointSettings(
                 {text_input("max-tokens", "Max tokens", "server default", |f| f.max_tokens.clone(), |f, v| f.max_tokens = v)}
                 {text_input("top-p", "top_p", "server default", |f| f.top_p.clone(), |f, v| f.top_p = v)}
                 {text_input("seed", "Seed", "none", |f| f.seed.clone(), |f, v| f.seed = v)}
+                {text_input("timeout", "Timeout per call (s)", "120", |f| f.timeout_s.clone(), |f, v| f.timeout_s = v)}
                 <label for=field("stop")>"Stop sequences"</label>
                 <textarea
                     id=field("stop")

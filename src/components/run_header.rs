@@ -41,19 +41,10 @@ pub fn RunHeader() -> impl IntoView {
     };
     let endpoint_line = move || {
         controller.endpoints.with(|states| {
+            let now = crate::transport::now_ms() as u64;
             states
                 .iter()
-                .map(|(url, s)| {
-                    let mut text = format!("{url}: {} in flight, {} queued", s.in_flight, s.queued);
-                    if s.effective_limit < s.limit {
-                        text.push_str(&format!(", slowed to {} of {}", s.effective_limit, s.limit));
-                    }
-                    if let Some(until) = s.backing_off_until_ms {
-                        let wait = until.saturating_sub(crate::transport::now_ms() as u64);
-                        text.push_str(&format!(", backing off for {}", duration(wait)));
-                    }
-                    text
-                })
+                .map(|s| s.describe(now, crate::transport::clock_label))
                 .collect::<Vec<_>>()
                 .join(" · ")
         })

@@ -1,6 +1,7 @@
 //! The endpoint settings form as plain data, and its conversion to a provider config.
 
-use gepa_providers::{EndpointConfig, ModelParams, Preset};
+use gepa_providers::endpoint::DEFAULT_TIMEOUT_MS;
+use gepa_providers::{ApiKey, EndpointConfig, ModelParams, Preset};
 use serde::{Deserialize, Serialize};
 
 /// Where the API key is kept. Memory is the default; the others are explicit opt-ins.
@@ -71,9 +72,9 @@ pub struct EndpointForm {
     pub base_url: String,
     /// Model name.
     pub model: String,
-    /// API key (never serialised).
+    /// API key (never serialised, redacted when printed).
     #[serde(skip)]
-    pub api_key: String,
+    pub api_key: ApiKey,
     /// Where the key is kept.
     pub key_storage: KeyStorage,
     /// Temperature, as typed (empty = server default).
@@ -88,6 +89,8 @@ pub struct EndpointForm {
     pub stop: String,
     /// Extra JSON merged into the request body.
     pub extra: String,
+    /// Per-attempt timeout in seconds, as typed (empty = the default, 120).
+    pub timeout_s: String,
 }
 
 impl Default for EndpointForm {
@@ -112,7 +115,7 @@ impl EndpointForm {
             preset,
             base_url: preset.default_base_url().to_owned(),
             model: String::new(),
-            api_key: String::new(),
+            api_key: ApiKey::default(),
             key_storage: KeyStorage::Memory,
             temperature: String::new(),
             max_tokens: String::new(),
@@ -120,6 +123,7 @@ impl EndpointForm {
             seed: String::new(),
             stop: String::new(),
             extra: String::new(),
+            timeout_s: String::new(),
         }
     }
 
@@ -167,8 +171,15 @@ impl EndpointForm {
     pub fn config_unchecked(&self) -> Result<EndpointConfig, String> {
         let mut config = EndpointConfig::from_preset(self.preset, self.model.trim());
         config.base_url = self.base_url.trim().to_owned();
-        config.api_key = self.api_key.trim().to_owned();
+        config.api_key = self.api_key.clone();
         config.params = self.params()?;
+        config.timeout_ms = match number::<f64>(&self.timeout_s, "the timeout")? {
+            None => DEFAULT_TIMEOUT_MS,
+            Some(s) if (1.0..=86_400.0).contains(&s) => (s * 1000.0) as u64,
+            Some(s) => {
+                return Err(format!("the timeout must be between 1 and 86400 seconds (got {s})"));
+            }
+        };
         Ok(config)
     }
 
@@ -226,7 +237,7 @@ mod tests {
         form.temperature = "0.2".into();
         form.stop = "END\n".into();
         let config = form.to_config().unwrap();
-        assert_eq!((config.model.as_str(), config.api_key.as_str()), ("gpt-4o-mini", "sk-abc"));
+        assert_eq!((config.model.as_str(), config.api_key.expose()), ("gpt-4o-mini", "sk-abc"));
         assert_eq!((config.params.temperature, config.params.stop.len()), (Some(0.2), 1));
         for preset in Preset::ALL {
             assert_eq!(Preset::from_id(&preset.id()), Some(preset));
@@ -261,7 +272,10 @@ mod tests {
         form.key_storage = KeyStorage::Device;
         let saved = serde_json::to_string(&form).unwrap();
         assert!(!saved.contains("sk-secret-123"), "{saved}");
+        assert!(!format!("{form:?}").contains("sk-secret-123"), "a printed form hides the key");
+        let config = form.config_unchecked().unwrap();
+        assert!(!format!("{config:?}").contains("sk-secret-123"));
         let back: EndpointForm = serde_json::from_str(&saved).unwrap();
-        assert_eq!((back.api_key.as_str(), back.key_storage), ("", KeyStorage::Device));
+        assert_eq!((back.api_key.is_empty(), back.key_storage), (true, KeyStorage::Device));
     }
 }

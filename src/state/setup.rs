@@ -87,6 +87,8 @@ pub struct StrategyDraft {
     pub config: RunConfig,
     /// Concurrent calls per endpoint.
     pub concurrency: usize,
+    /// How long a failing endpoint is retried before the run pauses, in minutes.
+    pub patience_minutes: f64,
     /// Every option as JSON, when the user edits them that way (takes precedence).
     pub json: Option<String>,
     /// The price table as JSON, when the user edits it (model → USD per million tokens).
@@ -99,6 +101,7 @@ impl Default for StrategyDraft {
             budget: 60,
             config: RunConfig::default(),
             concurrency: 4,
+            patience_minutes: 10.0,
             json: None,
             prices_json: None,
         }
@@ -146,6 +149,8 @@ pub struct RunPlan {
     pub endpoints: Endpoints,
     /// Concurrent calls per endpoint.
     pub concurrency: usize,
+    /// How long a failing endpoint is retried before the run pauses, in ms.
+    pub patience_ms: u64,
     /// Prices for costs.
     pub prices: PriceTable,
     /// Things to know that do not block the run.
@@ -241,6 +246,12 @@ impl SetupParts<'_> {
         if self.strategy.concurrency == 0 {
             note("Budget and strategy", Err("concurrency must be at least 1".into()));
         }
+        if self.strategy.patience_minutes.is_nan() || self.strategy.patience_minutes <= 0.0 {
+            note(
+                "Budget and strategy",
+                Err("keep retrying a failing endpoint for more than 0 minutes".into()),
+            );
+        }
         let (Ok(endpoints), Ok(split), Ok(metric), Ok(config), Ok(prices), true) =
             (endpoints, split, metric, config, prices, problems.is_empty())
         else {
@@ -268,6 +279,7 @@ impl SetupParts<'_> {
             test: split.test,
             endpoints,
             concurrency: self.strategy.concurrency,
+            patience_ms: (self.strategy.patience_minutes * 60_000.0) as u64,
             prices,
             warnings: split.warnings,
         })

@@ -26,7 +26,7 @@ pub fn load(endpoint: &str) -> Option<EndpointForm> {
         KeyStorage::Device => local(),
     };
     if let Some(key) = store.and_then(|s| s.get_item(&KeyStorage::slot(endpoint)).ok().flatten()) {
-        form.api_key = key;
+        form.api_key = gepa_providers::ApiKey::new(key);
     }
     Some(form)
 }
@@ -41,7 +41,7 @@ pub fn save(endpoint: &str, form: &EndpointForm) {
     for (choice, store) in [(KeyStorage::Tab, session()), (KeyStorage::Device, local())] {
         let Some(store) = store else { continue };
         if form.key_storage == choice && !form.api_key.is_empty() {
-            let _ = store.set_item(&slot, &form.api_key);
+            let _ = store.set_item(&slot, form.api_key.expose());
         } else {
             let _ = store.remove_item(&slot);
         }

@@ -16,7 +16,7 @@ use clap::{Args, Parser, Subcommand};
     version,
     about,
     long_about = None,
-    after_help = "Exit codes: 0 the run finished; 1 bad input (the message says what to fix); 2 bad usage;\n3 the run paused because an endpoint kept failing (the run file is saved: fix the endpoint and\n`gepa resume` it); 130 interrupted by Ctrl-C (saved: resume it).\n\nKeys come from --task-key / GEPA_TASK_API_KEY and --reflection-key / GEPA_REFLECTION_API_KEY and\nare never written to a file."
+    after_help = "Exit codes: 0 the run finished; 1 bad input (the message says what to fix); 2 bad usage;\n3 the run paused because an endpoint refused the calls or kept failing past --patience (the run\nfile is saved: fix the endpoint and `gepa resume` it); 130 interrupted by Ctrl-C (saved: resume it).\n\nTransient faults (429, 408, 5xx, timeouts, dropped connections, malformed replies) are retried\nwith backoff until an endpoint has failed continuously for --patience seconds.\n\nKeys come from --task-key / GEPA_TASK_API_KEY and --reflection-key / GEPA_REFLECTION_API_KEY and\nare never written to a file."
 )]
 pub struct Cli {
     /// What to do.
@@ -97,9 +97,14 @@ pub struct EndpointArgs {
     /// Reflection endpoint API key (default: the task key when the URL is the same).
     #[arg(long, env = "GEPA_REFLECTION_API_KEY", hide_env_values = true)]
     pub reflection_key: Option<String>,
-    /// Per-request timeout in seconds.
+    /// Per-attempt timeout in seconds; an attempt that takes longer is retried like any
+    /// transient failure.
     #[arg(long, default_value_t = 120)]
     pub timeout: u64,
+    /// How long, in seconds, an endpoint may fail continuously (429s, 5xx, timeouts, dropped
+    /// connections, malformed replies, all retried with backoff) before the run pauses.
+    #[arg(long, default_value_t = 600)]
+    pub patience: u64,
     /// A response-cache file (reused across runs; errors and cut-off replies are never cached).
     #[arg(long)]
     pub cache: Option<PathBuf>,

@@ -5,13 +5,14 @@ use std::path::{Path, PathBuf};
 use gepa_core::{Candidate, Engine, Event, Status};
 use gepa_datasets::import::ParseOptions;
 use gepa_datasets::{Role, SplitPlan, guess_roles, parse, split};
+use gepa_providers::CallMachine;
 use gepa_providers::native::drive;
 use gepa_share::run_config::RunConfigFile;
 use gepa_share::run_file::Models;
 use gepa_share::{RunFile, SharedPrompt, SharedScores};
 
 use crate::args::{Cli, Command, EndpointArgs, OutputArgs};
-use crate::endpoints::{client, resolve, save_cache};
+use crate::endpoints::{calls, resolve, save_cache};
 use crate::exit;
 use crate::files::{read, write_atomic};
 use crate::progress::Progress;
@@ -104,15 +105,14 @@ async fn optimise(
     output: &OutputArgs,
 ) -> Result<u8, String> {
     let endpoints = resolve(&s.models, args)?;
-    let client = client(args, s.concurrency)?;
-    let progress = Progress::new(&s.engine, output.quiet);
-    let clock = tokio::time::Instant::now();
     let seed = s.engine.setup().config.seed;
+    let mut native = calls(endpoints.clone(), args, s.concurrency, seed)?;
+    let progress = Progress::new(&s.engine, output.quiet, epoch_ms());
     let mut save_error = None;
     let interrupted = {
         let Session { engine, events, test, models, concurrency, title } = &mut s;
-        let mut on_events = |engine: &Engine, new: Vec<Event>| {
-            progress.update(engine, &new);
+        let mut on_change = |engine: &Engine, new: Vec<Event>, machine: &CallMachine, now: u64| {
+            progress.update(engine, &new, machine, now);
             let boundary = new.iter().any(Event::is_save_point);
             events.extend(new);
             if boundary {
@@ -134,14 +134,14 @@ async fn optimise(
                 }
             }
         };
-        let now = || u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
         tokio::select! {
-            () = drive(engine, &client, &endpoints, seed, now, &mut on_events) => false,
+            () = drive(engine, &mut native, &mut on_change) => false,
             _ = tokio::signal::ctrl_c() => true,
         }
     };
+    native.cancel_all();
     progress.finish();
-    save_cache(args, &client);
+    save_cache(args, &native);
     s.events.extend(s.engine.drain_events());
     s.save(out)?;
     if let Some(e) = save_error {
@@ -243,11 +243,9 @@ async fn evaluate(
     let mut engine =
         Engine::evaluation(&file.setup, candidate, examples).map_err(|e| e.to_string())?;
     let endpoints = resolve(&file.models, args)?;
-    let client = client(args, file.concurrency)?;
-    let clock = tokio::time::Instant::now();
-    let now = || u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
-    drive(&mut engine, &client, &endpoints, 0, now, |_, _| {}).await;
-    save_cache(args, &client);
+    let mut native = calls(endpoints, args, file.concurrency, 0)?;
+    drive(&mut engine, &mut native, |_, _, _, _| {}).await;
+    save_cache(args, &native);
     if let Status::Paused { reason } = engine.status() {
         eprintln!("{reason}");
         return Ok(exit::PAUSED);

@@ -181,6 +181,8 @@ fn an_endpoint_that_is_down_pauses_saves_and_says_how_to_resume() {
         "--quiet",
         "--timeout",
         "2",
+        "--patience",
+        "2",
     ]);
     assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("gepa resume"));

@@ -8,17 +8,19 @@
 //! the best candidate on the held-out test set, and prints a markdown table.
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use gepa_core::config::StopConditions;
 use gepa_core::metric::MetricStep;
 use gepa_core::reflect::ReflectionStyle;
-use gepa_core::{Candidate, Engine, Event, Example, Program, Rng, RunConfig, RunSetup};
+use gepa_core::{
+    Candidate, Engine, Event, Example, ModelRole, Program, Reply, RunConfig, RunSetup,
+};
 use gepa_datasets::example_task::ExampleTask;
 use gepa_datasets::{SplitPlan, split};
-use gepa_providers::Endpoints;
-use gepa_providers::native::{NativeClient, drive};
-use gepa_providers::{EndpointConfig, Preset};
+use gepa_providers::native::{NativeCalls, drive};
+use gepa_providers::price::PriceTable;
+use gepa_providers::{CallMachine, CallSettings, EndpointConfig, Endpoints, Preset};
 
 fn endpoint(base: &str, model: &str, max_tokens: u32, temperature: f64) -> EndpointConfig {
     let mut config = EndpointConfig::from_preset(Preset::LlamaCpp, model);
@@ -29,8 +31,7 @@ fn endpoint(base: &str, model: &str, max_tokens: u32, temperature: f64) -> Endpo
 }
 
 async fn test_score(
-    client: &NativeClient,
-    task: &EndpointConfig,
+    calls: &mut NativeCalls,
     program: &Program,
     candidate: &Candidate,
     metric: &gepa_core::MetricSpec,
@@ -39,11 +40,10 @@ async fn test_score(
     let mut total = 0.0;
     for example in test {
         let messages = program.messages(0, candidate, example, &[]);
-        let output = client
-            .complete(task, &messages, &mut Rng::from_seed(0))
-            .await
-            .map(|c| c.text)
-            .unwrap_or_default();
+        let output = match calls.complete(ModelRole::Task, messages).await {
+            Reply::Text { text, .. } => text,
+            Reply::Failed { .. } => String::new(),
+        };
         if let MetricStep::Done(score) = metric.begin(&output, example) {
             total += score.score;
         }
@@ -64,13 +64,15 @@ async fn main() {
             t.split(',').map(str::to_owned).collect()
         });
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../static/examples");
-    let client = NativeClient::new(Duration::from_secs(300)).unwrap().with_concurrency(4);
-    let task_endpoint = endpoint(&base, &model, 96, 0.0);
+    let mut task_endpoint = endpoint(&base, &model, 96, 0.0);
+    task_endpoint.timeout_ms = 300_000;
     let endpoints = Endpoints {
-        task: task_endpoint.clone(),
+        task: task_endpoint,
         reflection: endpoint(&base, &model, 400, 0.7),
         judge: None,
     };
+    let machine = CallMachine::new(endpoints, CallSettings::default(), PriceTable::default(), 0);
+    let mut calls = NativeCalls::new(machine).unwrap();
     println!(
         "| task | style | seed | seed val | best val | seed test | best test | pool | screened | rollouts | best chars | minutes |"
     );
@@ -106,8 +108,7 @@ async fn main() {
                 };
                 let mut engine = Engine::new(setup).unwrap();
                 let mut screened = 0;
-                let now = move || u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-                drive(&mut engine, &client, &endpoints, *seed, now, |_, events| {
+                drive(&mut engine, &mut calls, |_, events, _, _| {
                     screened += events
                         .iter()
                         .filter(|e| {
@@ -125,8 +126,7 @@ async fn main() {
                 let best = engine.best().unwrap();
                 let best_candidate = engine.pool()[best].candidate.clone();
                 let seed_test = test_score(
-                    &client,
-                    &task_endpoint,
+                    &mut calls,
                     &task.program(),
                     &task.seed(),
                     &task.metric,
@@ -134,8 +134,7 @@ async fn main() {
                 )
                 .await;
                 let best_test = test_score(
-                    &client,
-                    &task_endpoint,
+                    &mut calls,
                     &task.program(),
                     &best_candidate,
                     &task.metric,

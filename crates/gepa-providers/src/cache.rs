@@ -60,6 +60,13 @@ pub fn cache_key(config: &EndpointConfig, messages: &[ChatMessage]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Whether a reply may be cached: only complete ones (never cut off by the token limit, never
+/// filtered), so a replay is always the whole answer.
+#[must_use]
+pub fn storable(completion: &Completion) -> bool {
+    !completion.truncated() && completion.finish != FinishReason::ContentFilter
+}
+
 impl ResponseCache {
     /// A cached reply for `key`, if enabled and present.
     #[must_use]
@@ -76,10 +83,7 @@ impl ResponseCache {
 
     /// Stores a complete reply; truncated replies are refused. Returns whether it was stored.
     pub fn put(&mut self, key: String, completion: &Completion) -> bool {
-        if !self.enabled
-            || completion.truncated()
-            || completion.finish == FinishReason::ContentFilter
-        {
+        if !self.enabled || !storable(completion) {
             return false;
         }
         let usage = Usage { cost_usd: None, ..completion.usage };

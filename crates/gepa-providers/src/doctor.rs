@@ -176,6 +176,7 @@ fn from_error(preset: Preset, error: &ProviderError) -> Diagnosis {
         ErrorKind::Timeout => Cause::Timeout,
         ErrorKind::Network | ErrorKind::Cancelled => Cause::Unreachable,
         ErrorKind::Malformed => Cause::Malformed,
+        ErrorKind::Blocked => Cause::Cors,
         ErrorKind::BadContent | ErrorKind::BadRequest => Cause::BadRequest,
     };
     let headline = match cause {

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::key::ApiKey;
 use crate::preset::Preset;
 
 /// The wire protocol an endpoint speaks.
@@ -47,9 +48,21 @@ pub struct EndpointConfig {
     /// Parameters.
     #[serde(default)]
     pub params: ModelParams,
-    /// The API key; empty for local servers. Skipped by serde on purpose.
+    /// How long one attempt may take before it counts as timed out (and is retried like any
+    /// transient failure), in milliseconds.
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u64,
+    /// The API key; empty for local servers. Skipped by serde on purpose (and [`ApiKey`] has no
+    /// serde support at all).
     #[serde(skip)]
-    pub api_key: String,
+    pub api_key: ApiKey,
+}
+
+/// The default per-attempt timeout: two minutes, enough for a slow local model's long reply.
+pub const DEFAULT_TIMEOUT_MS: u64 = 120_000;
+
+fn default_timeout_ms() -> u64 {
+    DEFAULT_TIMEOUT_MS
 }
 
 impl EndpointConfig {
@@ -61,7 +74,8 @@ impl EndpointConfig {
             base_url: preset.default_base_url().to_owned(),
             model: model.into(),
             params: ModelParams::default(),
-            api_key: String::new(),
+            timeout_ms: DEFAULT_TIMEOUT_MS,
+            api_key: ApiKey::default(),
         }
     }
 
@@ -85,7 +99,7 @@ impl EndpointConfig {
         if self.model.trim().is_empty() {
             return Err("enter a model name".into());
         }
-        if self.preset.needs_key() && self.api_key.trim().is_empty() {
+        if self.preset.needs_key() && self.api_key.is_empty() {
             return Err(format!("{} needs an API key", self.preset.label()));
         }
         if let Some(t) = self.params.temperature.filter(|t| !(0.0..=2.0).contains(t)) {
@@ -93,6 +107,12 @@ impl EndpointConfig {
         }
         if let Some(p) = self.params.top_p.filter(|p| !(0.0..=1.0).contains(p)) {
             return Err(format!("top_p must be between 0 and 1 (got {p})"));
+        }
+        if self.timeout_ms < 1_000 {
+            return Err(format!(
+                "the timeout must be at least 1 second (got {} ms)",
+                self.timeout_ms
+            ));
         }
         Ok(())
     }
@@ -121,7 +141,11 @@ mod tests {
         let json = serde_json::to_string(&config).unwrap();
         assert!(!json.contains("sk-secret-123"), "{json}");
         let back: EndpointConfig = serde_json::from_str(&json).unwrap();
-        assert_eq!(back.api_key, "");
+        assert!(back.api_key.is_empty());
+        assert_eq!(
+            back.timeout_ms, DEFAULT_TIMEOUT_MS,
+            "older files without a timeout get the default"
+        );
     }
 
     #[test]

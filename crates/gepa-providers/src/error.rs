@@ -27,8 +27,12 @@ pub enum ErrorKind {
     BadContent,
     /// 400/422 about the configuration (bad parameter, unknown model).
     BadRequest,
-    /// A 2xx reply that could not be understood.
+    /// A 2xx reply that could not be understood (an empty or cut-off body, not a completion).
     Malformed,
+    /// The browser refused to make the call: the server does not allow this page (CORS), an
+    /// https page calling plain http (mixed content), or a denied local-network permission.
+    /// Retrying cannot help until the setup changes.
+    Blocked,
     /// Cancelled by the user.
     Cancelled,
 }
@@ -132,7 +136,7 @@ impl ProviderError {
             ErrorKind::RateLimited => format!("The endpoint is rate-limiting us; the playground slows down and retries. Lower the concurrency if this keeps happening.{detail}"),
             ErrorKind::Payment => format!("The account has no credit left. Add credit with the provider, or switch endpoints.{detail}"),
             ErrorKind::Server => format!("The endpoint had an internal error; retrying. If it persists, the service may be down.{detail}"),
-            ErrorKind::Timeout => "The endpoint did not answer in time. It may be overloaded, or the model is slow: raise the timeout or lower the concurrency.".to_owned(),
+            ErrorKind::Timeout => "The endpoint did not answer within the endpoint's timeout. It may be overloaded, or the model is slow: raise the timeout in the endpoint settings (CLI: --timeout) or lower the concurrency.".to_owned(),
             ErrorKind::Network => format!(
                 "No response reached the page: the server is down or unreachable, or it does not allow calls from this page (CORS). {}",
                 preset.cors_fix()
@@ -140,6 +144,7 @@ impl ProviderError {
             ErrorKind::BadContent => format!("The endpoint refused this example's content (too long or filtered); it is scored as a failure.{detail}"),
             ErrorKind::BadRequest => format!("The endpoint rejected the request settings. Check the parameters and the extra JSON.{detail}"),
             ErrorKind::Malformed => format!("The endpoint answered with something that is not a chat completion. Check that the base URL points at an OpenAI-compatible /v1 API.{detail}"),
+            ErrorKind::Blocked => format!("The browser blocked the call, so no retry can succeed until the setup changes. {}{detail}", preset.cors_fix()),
             ErrorKind::Cancelled => "Cancelled.".to_owned(),
         };
         crate::redact::redact_secrets(&text, &[])

@@ -1,7 +1,8 @@
 //! Plain HTTP request and response values: what a transport sends and what it brings back.
 
-/// A request ready to send.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A request ready to send. Its `Debug` output masks credential headers, so printing a request
+/// (in a log, a panic or a test failure) never shows the key.
+#[derive(Clone, PartialEq, Eq)]
 pub struct HttpRequest {
     /// Full URL.
     pub url: String,
@@ -9,6 +10,27 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
     /// JSON body (always a POST).
     pub body: String,
+}
+
+/// Headers whose values are credentials.
+const SECRET_HEADERS: [&str; 3] = ["authorization", "x-api-key", "api-key"];
+
+impl std::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let secret = SECRET_HEADERS.iter().any(|s| name.eq_ignore_ascii_case(s));
+                (name.as_str(), if secret { "<redacted>" } else { value.as_str() })
+            })
+            .collect();
+        f.debug_struct("HttpRequest")
+            .field("url", &self.url)
+            .field("headers", &headers)
+            .field("body", &self.body)
+            .finish()
+    }
 }
 
 impl HttpRequest {

@@ -1,4 +1,5 @@
-//! Per-endpoint concurrency limiting as a pure state machine, shared by both transports.
+//! Per-endpoint concurrency limiting as a pure state machine (the call machine keeps one per
+//! endpoint).
 //!
 //! At most `limit` calls are in flight. A rate-limit reply pauses the whole endpoint until the
 //! server's Retry-After (or an exponential backoff) has passed and halves the effective limit;
@@ -7,14 +8,14 @@
 
 use serde::{Deserialize, Serialize};
 
-/// What a caller should do now.
+/// Whether a call may start now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Permit {
-    /// Go ahead; call [`Limiter::finish`] when the call ends.
+    /// Go ahead; call [`Limiter::start`], then [`Limiter::finish`] when the call ends.
     Go,
-    /// Wait until this time (ms) and ask again.
+    /// The endpoint is backing off until this time (ms).
     WaitUntil(u64),
-    /// Wait until another call finishes and ask again.
+    /// Every slot is taken: wait until a call finishes.
     WaitForSlot,
 }
 
@@ -30,13 +31,11 @@ pub enum Outcome {
     },
 }
 
-/// A snapshot for the UI: "3 in flight, 5 queued, backing off until …".
+/// A snapshot of one endpoint's concurrency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LimiterState {
     /// Calls running now.
     pub in_flight: usize,
-    /// Callers waiting for a permit.
-    pub queued: usize,
     /// The current effective limit (below the configured one after rate limits).
     pub effective_limit: usize,
     /// The configured limit.
@@ -51,7 +50,6 @@ pub struct Limiter {
     limit: usize,
     effective: usize,
     in_flight: usize,
-    queued: usize,
     backoff_until: Option<u64>,
     consecutive_limits: u32,
     successes_since_cut: usize,
@@ -62,7 +60,7 @@ const BASE_BACKOFF_MS: u64 = 1_000;
 const MAX_BACKOFF_MS: u64 = 60_000;
 
 impl Limiter {
-    /// A limiter allowing `limit` concurrent calls (at least 1; the playground's default is 4).
+    /// A limiter allowing `limit` concurrent calls (at least 1).
     #[must_use]
     pub fn new(limit: usize) -> Self {
         let limit = limit.max(1);
@@ -70,7 +68,6 @@ impl Limiter {
             limit,
             effective: limit,
             in_flight: 0,
-            queued: 0,
             backoff_until: None,
             consecutive_limits: 0,
             successes_since_cut: 0,
@@ -78,34 +75,24 @@ impl Limiter {
         }
     }
 
-    /// Asks to start a call at `now_ms`. A caller told to wait is counted as queued until it
-    /// is given [`Permit::Go`] or calls [`Limiter::leave_queue`].
-    pub fn acquire(&mut self, now_ms: u64, already_queued: bool) -> Permit {
-        let permit = match self.backoff_until {
+    /// Whether a call may start at `now_ms`.
+    #[must_use]
+    pub fn permit(&self, now_ms: u64) -> Permit {
+        match self.backoff_until {
             Some(until) if now_ms < until => Permit::WaitUntil(until),
             _ if self.in_flight >= self.effective => Permit::WaitForSlot,
             _ => Permit::Go,
-        };
-        match (permit, already_queued) {
-            (Permit::Go, true) => self.queued -= 1,
-            (Permit::Go, false) => {}
-            (_, false) => self.queued += 1,
-            (_, true) => {}
         }
-        if permit == Permit::Go {
-            self.backoff_until = self.backoff_until.filter(|until| now_ms < *until);
-            self.in_flight += 1;
-            self.peak_in_flight = self.peak_in_flight.max(self.in_flight);
-        }
-        permit
     }
 
-    /// A queued caller gave up (cancelled).
-    pub fn leave_queue(&mut self) {
-        self.queued = self.queued.saturating_sub(1);
+    /// A call starts (after [`Permit::Go`]).
+    pub fn start(&mut self, now_ms: u64) {
+        self.backoff_until = self.backoff_until.filter(|until| now_ms < *until);
+        self.in_flight += 1;
+        self.peak_in_flight = self.peak_in_flight.max(self.in_flight);
     }
 
-    /// A call that was given [`Permit::Go`] ended at `now_ms`.
+    /// A started call ended at `now_ms`.
     pub fn finish(&mut self, outcome: Outcome, now_ms: u64) {
         self.in_flight = self.in_flight.saturating_sub(1);
         match outcome {
@@ -131,19 +118,29 @@ impl Limiter {
         }
     }
 
+    /// A call that started was abandoned (cancelled): frees its slot without learning anything.
+    pub fn abandon(&mut self) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+    }
+
+    /// When the endpoint may be called again, if it is backing off at `now_ms`.
+    #[must_use]
+    pub fn backing_off_until(&self, now_ms: u64) -> Option<u64> {
+        self.backoff_until.filter(|until| now_ms < *until)
+    }
+
     /// What the UI shows.
     #[must_use]
     pub fn state(&self, now_ms: u64) -> LimiterState {
         LimiterState {
             in_flight: self.in_flight,
-            queued: self.queued,
             effective_limit: self.effective,
             limit: self.limit,
-            backing_off_until_ms: self.backoff_until.filter(|until| now_ms < *until),
+            backing_off_until_ms: self.backing_off_until(now_ms),
         }
     }
 
-    /// The most calls ever in flight at once (for tests and diagnostics).
+    /// The most calls ever in flight at once.
     #[must_use]
     pub fn peak_in_flight(&self) -> usize {
         self.peak_in_flight
@@ -154,23 +151,28 @@ impl Limiter {
 mod tests {
     use super::*;
 
+    fn start_all(limiter: &mut Limiter, n: usize, now: u64) -> usize {
+        let mut started = 0;
+        for _ in 0..n {
+            if limiter.permit(now) == Permit::Go {
+                limiter.start(now);
+                started += 1;
+            }
+        }
+        started
+    }
+
     #[test]
     fn never_more_than_the_limit_in_flight() {
         let mut limiter = Limiter::new(4);
-        let permits: Vec<Permit> = (0..8).map(|_| limiter.acquire(0, false)).collect();
-        assert_eq!(permits.iter().filter(|p| **p == Permit::Go).count(), 4);
-        assert_eq!(limiter.state(0).queued, 4);
+        assert_eq!(start_all(&mut limiter, 8, 0), 4);
+        assert_eq!(limiter.permit(0), Permit::WaitForSlot);
         limiter.finish(Outcome::Done, 1);
-        assert_eq!(limiter.acquire(1, true), Permit::Go);
+        assert_eq!(limiter.permit(1), Permit::Go);
+        limiter.start(1);
         assert_eq!(
             limiter.state(1),
-            LimiterState {
-                in_flight: 4,
-                queued: 3,
-                effective_limit: 4,
-                limit: 4,
-                backing_off_until_ms: None
-            }
+            LimiterState { in_flight: 4, effective_limit: 4, limit: 4, backing_off_until_ms: None }
         );
         assert_eq!(limiter.peak_in_flight(), 4);
     }
@@ -178,19 +180,17 @@ mod tests {
     #[test]
     fn a_rate_limit_pauses_the_endpoint_and_halves_concurrency() {
         let mut limiter = Limiter::new(4);
-        for _ in 0..4 {
-            assert_eq!(limiter.acquire(0, false), Permit::Go);
-        }
+        assert_eq!(start_all(&mut limiter, 4, 0), 4);
         limiter.finish(Outcome::RateLimited { retry_after_ms: Some(2_000) }, 100);
-        assert_eq!(limiter.acquire(500, false), Permit::WaitUntil(2_100));
+        assert_eq!(limiter.permit(500), Permit::WaitUntil(2_100));
         assert_eq!(limiter.state(500).backing_off_until_ms, Some(2_100));
         assert_eq!(limiter.state(500).effective_limit, 2);
         // Three calls are still running, above the new limit of 2: no new call may start.
-        assert_eq!(limiter.acquire(2_100, true), Permit::WaitForSlot);
+        assert_eq!(limiter.permit(2_100), Permit::WaitForSlot);
         limiter.finish(Outcome::Done, 2_200);
-        assert_eq!(limiter.acquire(2_200, true), Permit::WaitForSlot, "2 still running, limit 2");
+        assert_eq!(limiter.permit(2_200), Permit::WaitForSlot, "2 still running, limit 2");
         limiter.finish(Outcome::Done, 2_300);
-        assert_eq!(limiter.acquire(2_300, true), Permit::Go);
+        assert_eq!(limiter.permit(2_300), Permit::Go);
     }
 
     #[test]
@@ -199,12 +199,10 @@ mod tests {
         let mut now = 0;
         let mut waits = Vec::new();
         for _ in 0..3 {
-            assert_eq!(limiter.acquire(now, false), Permit::Go);
+            assert_eq!(limiter.permit(now), Permit::Go);
+            limiter.start(now);
             limiter.finish(Outcome::RateLimited { retry_after_ms: None }, now);
-            let Permit::WaitUntil(until) = limiter.acquire(now, false) else {
-                panic!("should wait")
-            };
-            limiter.leave_queue();
+            let Permit::WaitUntil(until) = limiter.permit(now) else { panic!("should wait") };
             waits.push(until - now);
             now = until;
         }
@@ -212,20 +210,23 @@ mod tests {
     }
 
     #[test]
-    fn successes_restore_concurrency_gradually() {
+    fn successes_restore_concurrency_gradually_and_abandoned_calls_free_their_slot() {
         let mut limiter = Limiter::new(4);
-        limiter.acquire(0, false);
+        limiter.start(0);
         limiter.finish(Outcome::RateLimited { retry_after_ms: Some(0) }, 0);
         assert_eq!(limiter.state(0).effective_limit, 2);
         for _ in 0..2 {
-            limiter.acquire(1, false);
+            limiter.start(1);
             limiter.finish(Outcome::Done, 1);
         }
         assert_eq!(limiter.state(1).effective_limit, 3);
         for _ in 0..3 {
-            limiter.acquire(1, false);
+            limiter.start(1);
             limiter.finish(Outcome::Done, 1);
         }
         assert_eq!(limiter.state(1).effective_limit, 4);
+        limiter.start(2);
+        limiter.abandon();
+        assert_eq!(limiter.state(2).in_flight, 0);
     }
 }

@@ -1,298 +1,321 @@
-//! The native transport (CLI and tests): reqwest with rustls, and an async engine driver.
+//! The native transport (CLI and tests): reqwest with rustls, driven by the call machine.
 //!
-//! The only native code here that touches the network; everything it decides (request shape,
-//! parsing, classification, retries, prices) comes from the pure modules.
+//! This module only sends bytes, sleeps and reads the response-cache memory: every decision
+//! (which call goes next, when to retry, when to give up, what to cache, what a reply costs)
+//! comes from [`CallMachine`], exactly as in the browser.
 
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
-use gepa_core::{ChatMessage, Engine, Request, Rng};
+use gepa_core::{ChatMessage, Engine, Event, ModelRole, Reply, Status};
+use tokio::task::JoinSet;
 
-use crate::cache::{ResponseCache, cache_key};
-use crate::call::{Endpoints, settle, to_reply};
-use crate::endpoint::EndpointConfig;
+use crate::cache::ResponseCache;
 use crate::error::{ErrorKind, ProviderError};
 use crate::http::{HttpRequest, HttpResponse};
-use crate::limiter::{Limiter, LimiterState, Outcome, Permit};
-use crate::price::PriceTable;
-use crate::retry::RetryPolicy;
-use crate::wire::{Completion, build_request};
+use crate::machine::{Action, CallId, CallMachine};
 
-/// An HTTP client for chat calls to one endpoint, with its concurrency limiter. Clones share the
-/// limiter, so every task calling the endpoint through a clone is limited together.
+/// An HTTP client for chat calls (pooled connections, so many calls share few sockets).
 #[derive(Debug, Clone)]
-pub struct NativeClient {
+pub struct NativeHttp {
     http: reqwest::Client,
-    limiter: Arc<Mutex<Limiter>>,
-    cache: Option<Arc<Mutex<ResponseCache>>>,
-    slot_freed: Arc<tokio::sync::Notify>,
-    epoch: tokio::time::Instant,
-    /// Per-request timeout.
-    pub timeout: Duration,
-    /// Retry settings.
-    pub retry: RetryPolicy,
-    /// Prices used to fill in costs.
-    pub prices: PriceTable,
 }
 
-impl NativeClient {
-    /// A client with a per-request timeout and default retries and prices.
+impl NativeHttp {
+    /// A client.
     ///
     /// # Errors
     /// When the TLS backend cannot be initialised.
-    pub fn new(timeout: Duration) -> Result<Self, ProviderError> {
-        let http = reqwest::Client::builder().build().map_err(|e| {
-            ProviderError::new(ErrorKind::Network, format!("could not create the HTTP client: {e}"))
-        })?;
-        Ok(NativeClient {
-            http,
-            limiter: Arc::new(Mutex::new(Limiter::new(4))),
-            cache: None,
-            slot_freed: Arc::new(tokio::sync::Notify::new()),
-            epoch: tokio::time::Instant::now(),
-            timeout,
-            retry: RetryPolicy::default(),
-            prices: PriceTable::default(),
-        })
+    pub fn new() -> Result<Self, ProviderError> {
+        let http = reqwest::Client::builder()
+            .tcp_nodelay(true)
+            .pool_max_idle_per_host(1024)
+            .build()
+            .map_err(|e| {
+                ProviderError::new(
+                    ErrorKind::Network,
+                    format!("could not create the HTTP client: {e}"),
+                )
+            })?;
+        Ok(NativeHttp { http })
     }
 
-    /// The same client with a different concurrency limit (default 4).
-    #[must_use]
-    pub fn with_concurrency(mut self, limit: usize) -> Self {
-        self.limiter = Arc::new(Mutex::new(Limiter::new(limit)));
-        self
-    }
-
-    /// The same client with a response cache (shared by its clones).
-    #[must_use]
-    pub fn with_cache(mut self, cache: ResponseCache) -> Self {
-        self.cache = Some(Arc::new(Mutex::new(cache)));
-        self
-    }
-
-    /// A copy of the cache's current contents, for saving.
-    #[must_use]
-    pub fn cache_snapshot(&self) -> Option<ResponseCache> {
-        self.cache
-            .as_ref()
-            .map(|c| c.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone())
-    }
-
-    fn cache_get(&self, key: &str) -> Option<Completion> {
-        self.cache
-            .as_ref()
-            .and_then(|c| c.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(key))
-    }
-
-    fn cache_put(&self, key: String, completion: &Completion) {
-        if let Some(cache) = &self.cache {
-            cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner).put(key, completion);
-        }
-    }
-
-    fn now_ms(&self) -> u64 {
-        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
-    }
-
-    fn with_limiter<T>(&self, f: impl FnOnce(&mut Limiter) -> T) -> T {
-        // A poisoned lock only means another task panicked mid-update; the counts are still usable.
-        let mut guard = self.limiter.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        f(&mut guard)
-    }
-
-    /// Queued / in flight / backing off, for display.
-    #[must_use]
-    pub fn limiter_state(&self) -> LimiterState {
-        let now = self.now_ms();
-        self.with_limiter(|l| l.state(now))
-    }
-
-    /// The most calls that were ever in flight at once.
-    #[must_use]
-    pub fn peak_in_flight(&self) -> usize {
-        self.with_limiter(|l| l.peak_in_flight())
-    }
-
-    /// Waits for a permit. Dropping the future while it waits leaves the queue; dropping the
-    /// returned slot without [`Slot::finish`] frees it (a cancelled call).
-    async fn acquire(&self) -> Slot<'_> {
-        let mut queue = QueueTicket { client: self, queued: false };
-        loop {
-            let now = self.now_ms();
-            match self.with_limiter(|l| l.acquire(now, queue.queued)) {
-                Permit::Go => {
-                    queue.queued = false;
-                    return Slot { client: self, finished: false };
-                }
-                Permit::WaitUntil(until) => {
-                    queue.queued = true;
-                    tokio::time::sleep(Duration::from_millis(until.saturating_sub(now))).await;
-                }
-                Permit::WaitForSlot => {
-                    queue.queued = true;
-                    // Re-check periodically too, so a wake-up between the check and the wait is
-                    // never lost.
-                    let _ =
-                        tokio::time::timeout(Duration::from_millis(50), self.slot_freed.notified())
-                            .await;
-                }
-            }
-        }
-    }
-
-    fn release(&self, outcome: Outcome) {
-        let now = self.now_ms();
-        self.with_limiter(|l| l.finish(outcome, now));
-        self.slot_freed.notify_waiters();
-    }
-
-    /// Sends one request once (no retries).
+    /// Sends one request once, giving up after `timeout_ms`.
     ///
     /// # Errors
-    /// `Timeout` or `Network` when no response arrived.
-    pub async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, ProviderError> {
-        let mut builder =
-            self.http.post(&request.url).timeout(self.timeout).body(request.body.clone());
+    /// `Timeout` or `Network` when no complete response arrived.
+    pub async fn send(
+        &self,
+        request: &HttpRequest,
+        timeout_ms: u64,
+    ) -> Result<HttpResponse, ProviderError> {
+        let timeout = Duration::from_millis(timeout_ms.max(1));
+        let mut builder = self.http.post(&request.url).timeout(timeout).body(request.body.clone());
         for (name, value) in &request.headers {
             builder = builder.header(name, value);
         }
-        let response = builder.send().await.map_err(classify_reqwest)?;
+        let response = builder.send().await.map_err(|e| classify(&e, timeout_ms))?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
             .iter()
             .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_owned(), v.to_owned())))
             .collect();
-        let body = response.text().await.map_err(classify_reqwest)?;
+        let body = response.text().await.map_err(|e| classify(&e, timeout_ms))?;
         Ok(HttpResponse { status, headers, body })
-    }
-
-    /// One chat completion with retries; the returned usage carries the cost when the model's
-    /// price is known.
-    ///
-    /// # Errors
-    /// The last error once retrying cannot help or attempts are exhausted.
-    pub async fn complete(
-        &self,
-        config: &EndpointConfig,
-        messages: &[ChatMessage],
-        rng: &mut Rng,
-    ) -> Result<Completion, ProviderError> {
-        let key = self.cache.as_ref().map(|_| cache_key(config, messages));
-        if let Some(hit) = key.as_deref().and_then(|k| self.cache_get(k)) {
-            return Ok(hit);
-        }
-        let request = build_request(config, messages);
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            let slot = self.acquire().await;
-            let (result, outcome) = settle(config.kind, self.send(&request).await);
-            slot.finish(outcome);
-            match result {
-                Ok(mut completion) => {
-                    if let Some(key) = key {
-                        self.cache_put(key, &completion);
-                    }
-                    completion.usage = self.prices.priced(&config.model, completion.usage);
-                    return Ok(completion);
-                }
-                Err(error) => match self.retry.next_delay(attempts, &error, rng) {
-                    Some(delay) => tokio::time::sleep(Duration::from_millis(delay)).await,
-                    None => return Err(error),
-                },
-            }
-        }
     }
 }
 
-fn classify_reqwest(error: reqwest::Error) -> ProviderError {
+fn classify(error: &reqwest::Error, timeout_ms: u64) -> ProviderError {
     let text = crate::redact::redact_secrets(&error.to_string(), &[]);
     if error.is_timeout() {
-        ProviderError::new(ErrorKind::Timeout, text)
-    } else if error.is_decode() || error.is_body() {
         ProviderError::new(
-            ErrorKind::Malformed,
-            format!("the connection dropped or the body was unreadable: {text}"),
+            ErrorKind::Timeout,
+            format!("no reply within {}", crate::machine::seconds(timeout_ms)),
         )
+    } else if error.is_decode() || error.is_body() {
+        ProviderError::new(ErrorKind::Network, format!("the connection dropped mid-reply: {text}"))
     } else {
         ProviderError::new(ErrorKind::Network, text)
     }
 }
 
-/// Drives an engine until it finishes or pauses, running each wave of requests concurrently.
-/// `now_ms` supplies the current time (the engine never reads a clock); `on_events` sees every
-/// event batch (for progress display and saving). Returns when the run is finished or paused.
-pub async fn drive(
-    engine: &mut Engine,
-    client: &NativeClient,
-    endpoints: &Endpoints,
-    seed: u64,
-    mut now_ms: impl FnMut() -> u64,
-    mut on_events: impl FnMut(&Engine, Vec<gepa_core::Event>),
-) {
-    let mut rng = Rng::from_seed(seed);
-    loop {
-        let requests: Vec<Request> = engine.take_requests(now_ms());
-        let events = engine.drain_events();
-        on_events(engine, events);
-        let paused = !matches!(engine.status(), gepa_core::Status::Running);
-        if engine.is_finished() || (requests.is_empty() && paused) {
-            return;
-        }
-        if requests.is_empty() {
-            continue;
-        }
-        let mut set = tokio::task::JoinSet::new();
-        for request in requests {
-            let client = client.clone();
-            let config = endpoints.for_role(request.role).clone();
-            let mut call_rng = Rng::from_seed(rng.next_u64());
-            set.spawn(async move {
-                let reply =
-                    to_reply(client.complete(&config, &request.messages, &mut call_rng).await);
-                (request.id, reply)
-            });
-        }
-        while let Some(joined) = set.join_next().await {
-            if let Ok((id, reply)) = joined {
-                engine.handle_reply(id, reply, now_ms());
+type Sent = (CallId, u32, Result<HttpResponse, ProviderError>);
+
+/// A call machine with its native transport and optional in-memory response cache.
+#[derive(Debug)]
+pub struct NativeCalls {
+    /// The decisions.
+    pub machine: CallMachine,
+    http: NativeHttp,
+    cache: Option<ResponseCache>,
+    epoch: tokio::time::Instant,
+    in_flight: JoinSet<Sent>,
+}
+
+impl NativeCalls {
+    /// Native calls for `machine`.
+    ///
+    /// # Errors
+    /// When the HTTP client cannot be created.
+    pub fn new(machine: CallMachine) -> Result<Self, ProviderError> {
+        Ok(NativeCalls {
+            machine,
+            http: NativeHttp::new()?,
+            cache: None,
+            epoch: tokio::time::Instant::now(),
+            in_flight: JoinSet::new(),
+        })
+    }
+
+    /// The same, with a response cache (see [`load_cache_file`]).
+    #[must_use]
+    pub fn with_cache(mut self, cache: ResponseCache) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
+    /// The response cache, for saving.
+    #[must_use]
+    pub fn cache(&self) -> Option<&ResponseCache> {
+        self.cache.as_ref()
+    }
+
+    /// Milliseconds since these calls were set up (the machine's and the engine's clock).
+    #[must_use]
+    pub fn now_ms(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Carries out what the machine says until it has nothing more to do right now. Replies go
+    /// to `reply`; returns how many there were. Once replies were delivered it returns before
+    /// starting new calls, so the caller can let its engine react (and pause) first.
+    fn act(&mut self, mut reply: impl FnMut(CallId, Reply)) -> usize {
+        let mut replies = 0;
+        loop {
+            let mut actions = self.machine.take_actions();
+            if actions.is_empty() {
+                if replies > 0 {
+                    return replies;
+                }
+                actions = self.machine.poll(self.now_ms());
+            }
+            if actions.is_empty() {
+                return replies;
+            }
+            for action in actions {
+                match action {
+                    Action::LookUp { call, key } => {
+                        let hit = self.cache.as_ref().and_then(|c| c.get(&key));
+                        self.machine.cached(call, hit);
+                    }
+                    Action::Store { key, completion } => {
+                        if let Some(cache) = &mut self.cache {
+                            cache.put(key, &completion);
+                        }
+                    }
+                    Action::Send { call, attempt, request, timeout_ms } => {
+                        let http = self.http.clone();
+                        self.in_flight.spawn(async move {
+                            (call, attempt, http.send(&request, timeout_ms).await)
+                        });
+                    }
+                    Action::Reply { call, reply: r } => {
+                        replies += 1;
+                        reply(call, r);
+                    }
+                }
             }
         }
     }
+
+    /// Waits for the next send to finish or the machine's next wake-up (at most `tick_ms`), and
+    /// feeds what finished back. Returns false when there is nothing to wait for.
+    async fn wait(&mut self, tick_ms: Option<u64>) -> bool {
+        let now = self.now_ms();
+        let wake = match (self.machine.next_wake(now), tick_ms.map(|t| now + t)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if self.in_flight.is_empty() && wake.is_none() {
+            return false;
+        }
+        let sleep = wake.map(|w| self.epoch + Duration::from_millis(w));
+        tokio::select! {
+            Some(joined) = self.in_flight.join_next(), if !self.in_flight.is_empty() => {
+                if let Ok((call, attempt, result)) = joined {
+                    let now = self.now_ms();
+                    self.machine.sent(call, attempt, result, now);
+                }
+            }
+            () = sleep_until(sleep), if sleep.is_some() => {}
+        }
+        true
+    }
+
+    /// Model calls through the machine (cache, limiter, retries), outside any engine, all at
+    /// once: the replies the engine would get, in order.
+    pub async fn complete_all(&mut self, calls: Vec<(ModelRole, Vec<ChatMessage>)>) -> Vec<Reply> {
+        let ids: Vec<CallId> =
+            calls.into_iter().map(|(role, messages)| self.machine.submit(role, messages)).collect();
+        let mut answers: BTreeMap<CallId, Reply> = BTreeMap::new();
+        loop {
+            self.act(|call, reply| {
+                answers.insert(call, reply);
+            });
+            if answers.len() == ids.len() {
+                return ids.iter().filter_map(|id| answers.remove(id)).collect();
+            }
+            if !self.wait(None).await {
+                return ids
+                    .iter()
+                    .map(|id| {
+                        answers.remove(id).unwrap_or_else(|| Reply::Failed {
+                            failure: gepa_core::FailureKind::Transport,
+                            error: "the call was dropped".into(),
+                        })
+                    })
+                    .collect();
+            }
+        }
+    }
+
+    /// One model call through the machine, outside any engine.
+    pub async fn complete(&mut self, role: ModelRole, messages: Vec<ChatMessage>) -> Reply {
+        let mut replies = self.complete_all(vec![(role, messages)]).await;
+        replies.pop().unwrap_or_else(|| Reply::Failed {
+            failure: gepa_core::FailureKind::Transport,
+            error: "the call was dropped".into(),
+        })
+    }
+
+    /// Drops every call in flight (the run was stopped or interrupted).
+    pub fn cancel_all(&mut self) {
+        self.in_flight.abort_all();
+        self.machine.cancel_all();
+    }
 }
 
-/// A caller waiting in the limiter's queue; leaves the queue if dropped while waiting.
-struct QueueTicket<'a> {
-    client: &'a NativeClient,
-    queued: bool,
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }
 
-impl Drop for QueueTicket<'_> {
-    fn drop(&mut self) {
-        if self.queued {
-            self.client.with_limiter(Limiter::leave_queue);
+/// Drives an engine until it finishes or pauses: every request goes to the call machine the
+/// moment the engine hands it out, and every reply goes back the moment it arrives (no waves).
+/// `on_change` sees the engine, the new events and the machine after every step (for the
+/// progress line and saving). When the run pauses, calls already in flight are let finish so
+/// their replies count; calls waiting to retry are dropped (the engine sends them again on
+/// resume).
+pub async fn drive(
+    engine: &mut Engine,
+    calls: &mut NativeCalls,
+    mut on_change: impl FnMut(&Engine, Vec<Event>, &CallMachine, u64),
+) {
+    let mut owners: BTreeMap<CallId, u64> = BTreeMap::new();
+    loop {
+        let now = calls.now_ms();
+        for request in engine.take_requests(now) {
+            let call = calls.machine.submit(request.role, request.messages);
+            owners.insert(call, request.id);
+        }
+        let replied = calls.act(|call, reply| {
+            if let Some(id) = owners.remove(&call) {
+                engine.handle_reply(id, reply, now);
+            }
+        });
+        let events = engine.drain_events();
+        on_change(engine, events, &calls.machine, calls.now_ms());
+        if engine.is_finished() {
+            calls.cancel_all();
+            return;
+        }
+        let paused = !matches!(engine.status(), Status::Running);
+        if paused {
+            let now = calls.now_ms();
+            withdraw_waiting(engine, &mut calls.machine, &mut owners, now);
+            if calls.in_flight.is_empty() {
+                calls.cancel_all();
+                let events = engine.drain_events();
+                on_change(engine, events, &calls.machine, calls.now_ms());
+                return;
+            }
+        }
+        if replied > 0 {
+            continue;
+        }
+        // While an endpoint is failing, wake once a second so the progress line's countdown
+        // moves.
+        let now = calls.now_ms();
+        let failing = calls.machine.status(now).iter().any(crate::EndpointStatus::retrying);
+        if !calls.wait(failing.then_some(1_000)).await {
+            // Nothing in flight and nothing to wait for, yet the engine neither finished nor
+            // paused: it has nothing to ask, so stop rather than spin.
+            return;
         }
     }
 }
 
-/// A call in flight; frees its slot when finished, or when dropped (cancelled).
-struct Slot<'a> {
-    client: &'a NativeClient,
-    finished: bool,
-}
-
-impl Slot<'_> {
-    fn finish(mut self, outcome: Outcome) {
-        self.finished = true;
-        self.client.release(outcome);
-    }
-}
-
-impl Drop for Slot<'_> {
-    fn drop(&mut self) {
-        if !self.finished {
-            self.client.release(Outcome::Done);
+/// A paused run sends nothing new: its calls that are not in flight are taken back, and the
+/// engine hears they were not sent (a transport failure), so it sends them again on resume.
+pub fn withdraw_waiting(
+    engine: &mut Engine,
+    machine: &mut CallMachine,
+    owners: &mut BTreeMap<CallId, u64>,
+    now_ms: u64,
+) {
+    let withdrawn: Vec<CallId> =
+        owners.keys().copied().filter(|call| machine.withdraw(*call)).collect();
+    for call in withdrawn {
+        if let Some(id) = owners.remove(&call) {
+            let error = "not sent: the run paused".to_owned();
+            engine.handle_reply(
+                id,
+                Reply::Failed { failure: gepa_core::FailureKind::Transport, error },
+                now_ms,
+            );
         }
     }
 }

@@ -1,5 +1,7 @@
-//! When to try a failed call again: exponential backoff with seeded full jitter, honouring the
-//! server's Retry-After, bounded attempts, and never for errors retrying cannot fix.
+//! When to try a failed call again: capped exponential backoff with seeded jitter, honouring the
+//! server's Retry-After, never for errors retrying cannot fix, and with no attempt limit: a
+//! transient fault is retried until the endpoint has failed continuously for the patience window
+//! (the call machine keeps that clock per endpoint).
 
 use gepa_core::Rng;
 use serde::{Deserialize, Serialize};
@@ -8,41 +10,51 @@ use crate::error::ProviderError;
 
 /// Retry settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RetryPolicy {
-    /// Total attempts including the first (1 = never retry).
-    pub max_attempts: u32,
     /// Backoff ceiling for the first retry, in ms; doubles per attempt.
     pub base_delay_ms: u64,
-    /// Largest wait, in ms (also caps a server's Retry-After).
+    /// Largest wait between attempts, in ms (also caps a server's Retry-After).
     pub max_delay_ms: u64,
+    /// How long an endpoint may fail continuously (no successful reply at all) before its calls
+    /// give up and the run pauses, in ms.
+    pub patience_ms: u64,
 }
+
+/// Ten minutes: an overnight run rides out a restarting server or a rate-limit storm, and a
+/// dead endpoint still pauses the run the same morning.
+pub const DEFAULT_PATIENCE_MS: u64 = 10 * 60 * 1000;
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { max_attempts: 5, base_delay_ms: 500, max_delay_ms: 60_000 }
+        RetryPolicy { base_delay_ms: 500, max_delay_ms: 30_000, patience_ms: DEFAULT_PATIENCE_MS }
     }
 }
 
 impl RetryPolicy {
-    /// The wait before the next attempt, after `attempts_made` attempts ended with `error`, or
-    /// `None` to give up.
+    /// The wait before the next attempt, after `attempts_made` attempts of one call ended with
+    /// `error`, or `None` when retrying cannot help.
+    ///
+    /// The wait is drawn from [ceiling/2, ceiling] (ceiling = base × 2^(attempts−1), capped):
+    /// jitter spreads retries from many calls apart, and the floor keeps them from hammering a
+    /// struggling server. A server's Retry-After is honoured (capped at the largest wait).
     pub fn next_delay(
         &self,
         attempts_made: u32,
         error: &ProviderError,
         rng: &mut Rng,
     ) -> Option<u64> {
-        if !error.is_retryable() || attempts_made >= self.max_attempts {
+        if !error.is_retryable() {
             return None;
         }
         let exponent = attempts_made.saturating_sub(1).min(20);
         let ceiling = self.base_delay_ms.saturating_mul(1 << exponent).min(self.max_delay_ms);
-        // Full jitter spreads retries from many requests so they do not arrive together.
-        let jitter =
-            rng.below(usize::try_from(ceiling).unwrap_or(usize::MAX).saturating_add(1)) as u64;
+        let half = ceiling / 2;
+        let spread = usize::try_from(ceiling - half).unwrap_or(usize::MAX).saturating_add(1);
+        let jittered = half + rng.below(spread) as u64;
         Some(match error.retry_after_ms {
-            Some(asked) => asked.min(self.max_delay_ms).max(jitter / 4),
-            None => jitter,
+            Some(asked) => asked.min(self.max_delay_ms).max(jittered / 4),
+            None => jittered,
         })
     }
 }
@@ -53,15 +65,15 @@ mod tests {
     use crate::error::ErrorKind;
 
     #[test]
-    fn backoff_grows_is_bounded_and_stops() {
-        let policy = RetryPolicy { max_attempts: 4, base_delay_ms: 100, max_delay_ms: 1000 };
+    fn backoff_grows_is_capped_and_never_gives_up_by_count() {
+        let policy = RetryPolicy { base_delay_ms: 100, max_delay_ms: 1000, patience_ms: 0 };
         let mut rng = Rng::from_seed(1);
         let server = ProviderError::new(ErrorKind::Server, "");
-        for attempt in 1..4 {
+        for attempt in 1..40 {
             let d = policy.next_delay(attempt, &server, &mut rng).unwrap();
-            assert!(d <= 100 * (1 << (attempt - 1)), "attempt {attempt}: {d}");
+            let ceiling = (100u64 << (attempt - 1).min(20)).min(1000);
+            assert!(d <= ceiling && d >= ceiling / 2, "attempt {attempt}: {d} vs {ceiling}");
         }
-        assert_eq!(policy.next_delay(4, &server, &mut rng), None, "bounded attempts");
     }
 
     #[test]
@@ -76,7 +88,7 @@ mod tests {
     }
 
     #[test]
-    fn auth_and_not_found_are_never_retried() {
+    fn causes_a_retry_cannot_fix_are_never_retried() {
         let policy = RetryPolicy::default();
         let mut rng = Rng::from_seed(3);
         for kind in [
@@ -85,6 +97,8 @@ mod tests {
             ErrorKind::BadContent,
             ErrorKind::BadRequest,
             ErrorKind::Payment,
+            ErrorKind::Blocked,
+            ErrorKind::Cancelled,
         ] {
             assert_eq!(
                 policy.next_delay(1, &ProviderError::new(kind, ""), &mut rng),
@@ -92,20 +106,26 @@ mod tests {
                 "{kind:?}"
             );
         }
+        for kind in [
+            ErrorKind::RateLimited,
+            ErrorKind::Server,
+            ErrorKind::Timeout,
+            ErrorKind::Network,
+            ErrorKind::Malformed,
+        ] {
+            assert!(policy.next_delay(1, &ProviderError::new(kind, ""), &mut rng).is_some());
+        }
     }
 
     #[test]
     fn jitter_is_seeded() {
         let policy = RetryPolicy::default();
         let e = ProviderError::new(ErrorKind::Server, "");
-        let a: Vec<_> = {
-            let mut r = Rng::from_seed(9);
-            (1..4).map(|n| policy.next_delay(n, &e, &mut r)).collect()
+        let draw = |seed| {
+            let mut r = Rng::from_seed(seed);
+            (1..6).map(|n| policy.next_delay(n, &e, &mut r)).collect::<Vec<_>>()
         };
-        let b: Vec<_> = {
-            let mut r = Rng::from_seed(9);
-            (1..4).map(|n| policy.next_delay(n, &e, &mut r)).collect()
-        };
-        assert_eq!(a, b);
+        assert_eq!(draw(9), draw(9));
+        assert_ne!(draw(9), draw(10));
     }
 }

@@ -100,8 +100,8 @@ fn openai_request(config: &EndpointConfig, messages: &[ChatMessage]) -> HttpRequ
     }
     merge_extra(&mut body, config);
     let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
-    if !config.api_key.trim().is_empty() {
-        headers.push(("Authorization".to_owned(), format!("Bearer {}", config.api_key.trim())));
+    if !config.api_key.is_empty() {
+        headers.push(("Authorization".to_owned(), format!("Bearer {}", config.api_key.expose())));
     }
     HttpRequest {
         url: format!("{}/chat/completions", config.base()),
@@ -138,7 +138,7 @@ fn anthropic_request(config: &EndpointConfig, messages: &[ChatMessage]) -> HttpR
     merge_extra(&mut body, config);
     let headers = vec![
         ("Content-Type".to_owned(), "application/json".to_owned()),
-        ("x-api-key".to_owned(), config.api_key.trim().to_owned()),
+        ("x-api-key".to_owned(), config.api_key.expose().to_owned()),
         ("anthropic-version".to_owned(), ANTHROPIC_VERSION.to_owned()),
         ("anthropic-dangerous-direct-browser-access".to_owned(), "true".to_owned()),
     ];

@@ -4,17 +4,17 @@
 #![cfg(feature = "real-llm")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use gepa_core::config::StopConditions;
 use gepa_core::events::charged_rollouts;
 use gepa_core::{
-    Candidate, ChatMessage, Dataset, Engine, Example, MetricSpec, Program, Rng, RunConfig,
-    RunSetup, Status,
+    Candidate, ChatMessage, Dataset, Engine, Example, FailureKind, MetricSpec, ModelRole, Program,
+    Reply, RunConfig, RunSetup, Status,
 };
-use gepa_providers::Endpoints;
-use gepa_providers::native::{NativeClient, drive};
-use gepa_providers::{EndpointConfig, Preset};
+use gepa_providers::native::{NativeCalls, drive};
+use gepa_providers::price::PriceTable;
+use gepa_providers::{CallMachine, CallSettings, EndpointConfig, Endpoints, Preset};
 
 fn endpoint() -> EndpointConfig {
     let base = std::env::var("GEPA_LLM_BASE_URL").expect(
@@ -28,29 +28,38 @@ fn endpoint() -> EndpointConfig {
     config
 }
 
-#[tokio::test]
-async fn real_llm_completion_returns_text_and_usage() {
-    let client = NativeClient::new(Duration::from_secs(60)).unwrap();
-    let messages = [
-        ChatMessage::system("You are a concise assistant."),
-        ChatMessage::user("What is the capital of France?"),
-    ];
-    let completion = client.complete(&endpoint(), &messages, &mut Rng::from_seed(0)).await.unwrap();
-    assert!(!completion.text.trim().is_empty());
-    assert!(completion.usage.input_tokens > 0 && completion.usage.output_tokens > 0);
-    assert_eq!(completion.usage.cost_usd, None, "a local model has no price");
+fn calls(task: EndpointConfig, reflection: EndpointConfig, concurrency: usize) -> NativeCalls {
+    let endpoints = Endpoints { task, reflection, judge: None };
+    let settings = CallSettings { concurrency, use_cache: false, ..CallSettings::default() };
+    NativeCalls::new(CallMachine::new(endpoints, settings, PriceTable::default(), 0)).unwrap()
 }
 
 #[tokio::test]
-async fn real_llm_wrong_model_path_is_classified_not_found() {
-    let client = NativeClient::new(Duration::from_secs(30)).unwrap();
+async fn real_llm_completion_returns_text_and_usage() {
+    let mut native = calls(endpoint(), endpoint(), 4);
+    let messages = vec![
+        ChatMessage::system("You are a concise assistant."),
+        ChatMessage::user("What is the capital of France?"),
+    ];
+    let Reply::Text { text, usage, .. } = native.complete(ModelRole::Task, messages).await else {
+        panic!("the local model should answer")
+    };
+    assert!(!text.trim().is_empty());
+    assert!(usage.input_tokens > 0 && usage.output_tokens > 0);
+    assert_eq!(usage.cost_usd, None, "a local model has no price");
+}
+
+#[tokio::test]
+async fn real_llm_wrong_model_path_pauses_at_once_with_the_fix() {
     let mut config = endpoint();
     config.base_url = format!("{}/no-such-prefix", config.base());
-    let err = client
-        .complete(&config, &[ChatMessage::user("hi")], &mut Rng::from_seed(0))
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind, gepa_providers::ErrorKind::NotFound, "{err}");
+    let mut native = calls(config.clone(), config, 4);
+    let reply = native.complete(ModelRole::Task, vec![ChatMessage::user("hi")]).await;
+    let Reply::Failed { failure: FailureKind::Transport, error } = reply else {
+        panic!("{reply:?}")
+    };
+    assert!(error.contains("HTTP 404") && error.contains("base URL or model"), "{error}");
+    assert_eq!(native.machine.fault_counts(), (0, 0), "a 404 is not retried");
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -78,15 +87,11 @@ async fn real_llm_drives_the_engine_to_completion_with_a_valid_ledger() {
         metric: MetricSpec::Contains { case_sensitive: false },
     };
     let mut engine = Engine::new(setup).unwrap();
-    let client = NativeClient::new(Duration::from_secs(120)).unwrap();
     let mut reflection = endpoint();
     reflection.params.max_tokens = Some(200);
-    let endpoints = Endpoints { task: endpoint(), reflection, judge: None };
-    #[expect(clippy::disallowed_methods, reason = "native test: the shell supplies the time")]
-    let start = Instant::now();
+    let mut native = calls(endpoint(), reflection, 4);
     let mut events = Vec::new();
-    let now = move || u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
-    drive(&mut engine, &client, &endpoints, 7, now, |_, batch| events.extend(batch)).await;
+    drive(&mut engine, &mut native, |_, batch, _, _| events.extend(batch)).await;
     assert!(matches!(engine.status(), Status::Finished { .. }), "{:?}", engine.status());
     assert_eq!(
         charged_rollouts(&events),
@@ -99,43 +104,37 @@ async fn real_llm_drives_the_engine_to_completion_with_a_valid_ledger() {
     assert_eq!(engine.pool()[0].scores.per_example.len(), 2, "the seed was scored on validation");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn real_llm_eight_concurrent_requests_with_limit_four_all_succeed() {
-    let client = NativeClient::new(Duration::from_secs(120)).unwrap().with_concurrency(4);
-    let mut set = tokio::task::JoinSet::new();
-    for i in 0..8u64 {
-        let client = client.clone();
-        let config = endpoint();
-        set.spawn(async move {
-            let messages = [ChatMessage::user(format!("Name a colour. (request {i})"))];
-            client.complete(&config, &messages, &mut Rng::from_seed(i)).await
-        });
+    let mut native = calls(endpoint(), endpoint(), 4);
+    let batch = (0..8u64)
+        .map(|i| {
+            (ModelRole::Task, vec![ChatMessage::user(format!("Name a colour. (request {i})"))])
+        })
+        .collect();
+    for reply in native.complete_all(batch).await {
+        assert!(
+            matches!(reply, Reply::Text { ref text, .. } if !text.trim().is_empty()),
+            "{reply:?}"
+        );
     }
-    while let Some(joined) = set.join_next().await {
-        assert!(!joined.unwrap().unwrap().text.trim().is_empty());
-    }
-    assert_eq!(client.peak_in_flight(), 4, "never more than 4 in flight, and the limit was used");
-    assert_eq!(client.limiter_state().in_flight, 0);
+    assert_eq!(native.machine.peak_in_flight(), 4, "never more than 4 in flight, and all 4 used");
+    assert_eq!(native.machine.in_flight(), 0);
 }
 
 #[tokio::test]
 async fn real_llm_a_cancelled_request_stops_and_frees_its_slot() {
-    let client = NativeClient::new(Duration::from_secs(120)).unwrap().with_concurrency(1);
     let mut long = endpoint();
     long.params.max_tokens = Some(2000);
-    let task = {
-        let client = client.clone();
-        tokio::spawn(async move {
-            let messages = [ChatMessage::user("Write a very long story about the sea.")];
-            client.complete(&long, &messages, &mut Rng::from_seed(0)).await
-        })
-    };
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(client.limiter_state().in_flight, 1);
-    task.abort();
-    assert!(task.await.unwrap_err().is_cancelled());
-    assert_eq!(client.limiter_state().in_flight, 0, "the slot is freed");
-    let quick =
-        client.complete(&endpoint(), &[ChatMessage::user("Say hi.")], &mut Rng::from_seed(1)).await;
-    assert!(quick.is_ok(), "the endpoint is usable right after");
+    let mut native = calls(long, endpoint(), 1);
+    let story = vec![ChatMessage::user("Write a very long story about the sea.")];
+    let cut =
+        tokio::time::timeout(Duration::from_millis(300), native.complete(ModelRole::Task, story))
+            .await;
+    assert!(cut.is_err(), "the long call was still running");
+    assert_eq!(native.machine.in_flight(), 1);
+    native.cancel_all();
+    assert_eq!(native.machine.in_flight(), 0, "the slot is freed");
+    let quick = native.complete(ModelRole::Task, vec![ChatMessage::user("Say hi.")]).await;
+    assert!(matches!(quick, Reply::Text { .. }), "the endpoint is usable right after: {quick:?}");
 }

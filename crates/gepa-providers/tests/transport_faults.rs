@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use gepa_core::{ChatMessage, Rng};
-use gepa_providers::native::NativeClient;
+use gepa_core::{ChatMessage, FailureKind, ModelRole, Reply};
+use gepa_providers::native::NativeCalls;
+use gepa_providers::price::PriceTable;
 use gepa_providers::retry::RetryPolicy;
-use gepa_providers::{EndpointConfig, ErrorKind, Preset};
+use gepa_providers::{CallMachine, CallSettings, EndpointConfig, Endpoints, Preset};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -49,6 +50,7 @@ impl FaultServer {
     fn endpoint(&self, fault: &str) -> EndpointConfig {
         let mut config = EndpointConfig::from_preset(Preset::Custom, "test-model");
         config.base_url = format!("{}/{fault}/v1", self.base);
+        config.timeout_ms = 1_000;
         config
     }
 
@@ -144,24 +146,42 @@ async fn serve(mut socket: TcpStream, stats: Arc<Mutex<Stats>>) {
     // Dropping the socket closes the connection (for "drop": with no response at all).
 }
 
-fn client(attempts: u32) -> NativeClient {
-    let mut client = NativeClient::new(Duration::from_millis(700)).unwrap();
-    client.retry = RetryPolicy { max_attempts: attempts, base_delay_ms: 20, max_delay_ms: 2_000 };
-    client
+/// Native calls to one endpoint (task and reflection alike), with fast backoff and the given
+/// patience.
+fn calls(config: EndpointConfig, concurrency: usize, patience_ms: u64) -> NativeCalls {
+    let endpoints = Endpoints { task: config.clone(), reflection: config, judge: None };
+    let settings = CallSettings {
+        concurrency,
+        retry: RetryPolicy { base_delay_ms: 20, max_delay_ms: 200, patience_ms },
+        use_cache: false,
+    };
+    NativeCalls::new(CallMachine::new(endpoints, settings, PriceTable::default(), 0)).unwrap()
 }
 
 fn hi() -> Vec<ChatMessage> {
     vec![ChatMessage::user("hi")]
 }
 
+fn text(reply: &Reply) -> &str {
+    match reply {
+        Reply::Text { text, .. } => text,
+        Reply::Failed { error, .. } => panic!("expected text, got {error}"),
+    }
+}
+
+fn failure(reply: &Reply) -> (FailureKind, &str) {
+    match reply {
+        Reply::Failed { failure, error } => (*failure, error),
+        Reply::Text { text, .. } => panic!("expected a failure, got {text}"),
+    }
+}
+
 #[tokio::test]
 async fn a_429_with_retry_after_is_waited_out_then_succeeds() {
     let server = FaultServer::start().await;
-    let client = client(3);
     let started = tokio::time::Instant::now();
-    let completion =
-        client.complete(&server.endpoint("rate"), &hi(), &mut Rng::from_seed(0)).await.unwrap();
-    assert_eq!(completion.text, "hello");
+    let reply = calls(server.endpoint("rate"), 4, 60_000).complete(ModelRole::Task, hi()).await;
+    assert_eq!(text(&reply), "hello");
     assert_eq!(server.calls("rate"), 2);
     assert!(started.elapsed() >= Duration::from_millis(950), "Retry-After: 1 was honoured");
 }
@@ -169,114 +189,66 @@ async fn a_429_with_retry_after_is_waited_out_then_succeeds() {
 #[tokio::test]
 async fn a_500_is_retried_and_the_next_attempt_succeeds() {
     let server = FaultServer::start().await;
-    let completion =
-        client(3).complete(&server.endpoint("flaky"), &hi(), &mut Rng::from_seed(0)).await.unwrap();
-    assert_eq!(completion.text, "hello");
+    let reply = calls(server.endpoint("flaky"), 4, 60_000).complete(ModelRole::Task, hi()).await;
+    assert_eq!(text(&reply), "hello");
     assert_eq!(server.calls("flaky"), 2);
 }
 
 #[tokio::test]
-async fn a_hang_times_out_after_bounded_attempts() {
+async fn a_hang_times_out_is_retried_and_pauses_once_patience_runs_out() {
     let server = FaultServer::start().await;
-    let err = client(2)
-        .complete(&server.endpoint("hang"), &hi(), &mut Rng::from_seed(0))
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind, ErrorKind::Timeout, "{err}");
-    assert_eq!(server.calls("hang"), 2);
-}
-
-#[tokio::test]
-async fn malformed_json_is_classified_and_not_a_panic() {
-    let server = FaultServer::start().await;
-    let err = client(2)
-        .complete(&server.endpoint("garbage"), &hi(), &mut Rng::from_seed(0))
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind, ErrorKind::Malformed, "{err}");
-    assert!(err.message.contains("not JSON"));
-}
-
-#[tokio::test]
-async fn a_dropped_connection_is_a_transport_failure() {
-    let server = FaultServer::start().await;
-    let err = client(2)
-        .complete(&server.endpoint("drop"), &hi(), &mut Rng::from_seed(0))
-        .await
-        .unwrap_err();
-    assert!(matches!(err.kind, ErrorKind::Network | ErrorKind::Malformed), "{err:?}");
-    assert_eq!(
-        err.failure_kind(),
-        gepa_core::FailureKind::Transport,
-        "the engine pauses rather than scoring"
+    let reply = calls(server.endpoint("hang"), 4, 1_500).complete(ModelRole::Task, hi()).await;
+    let (kind, error) = failure(&reply);
+    assert_eq!(kind, FailureKind::Transport);
+    assert!(
+        error.contains("no reply within 1 s") && error.contains("raise the timeout"),
+        "{error}"
     );
-    assert_eq!(server.calls("drop"), 2);
+    assert!(server.calls("hang") >= 2, "timed-out attempts are retried");
+}
+
+#[tokio::test]
+async fn malformed_bodies_and_dropped_connections_are_retried_not_scored() {
+    let server = FaultServer::start().await;
+    for (fault, cause) in [("garbage", "not JSON"), ("drop", "")] {
+        let reply = calls(server.endpoint(fault), 4, 300).complete(ModelRole::Task, hi()).await;
+        let (kind, error) = failure(&reply);
+        assert_eq!(kind, FailureKind::Transport, "{fault}: the engine pauses rather than scoring");
+        assert!(error.contains(cause) && error.contains("has failed for"), "{fault}: {error}");
+        assert!(server.calls(fault) >= 3, "{fault}: retried {} times", server.calls(fault));
+    }
 }
 
 #[tokio::test]
 async fn finish_reason_length_is_reported_as_truncated() {
     let server = FaultServer::start().await;
-    let completion = client(1)
-        .complete(&server.endpoint("length"), &hi(), &mut Rng::from_seed(0))
-        .await
-        .unwrap();
-    assert!(completion.truncated());
+    let reply = calls(server.endpoint("length"), 4, 60_000).complete(ModelRole::Task, hi()).await;
+    assert!(matches!(reply, Reply::Text { truncated: true, .. }), "{reply:?}");
 }
 
 #[tokio::test]
-async fn a_401_is_never_retried() {
+async fn a_401_is_never_retried_and_never_shows_the_key() {
     let server = FaultServer::start().await;
     let mut config = server.endpoint("auth");
     config.api_key = "sk-test-not-valid-000000".into();
-    let err = client(5).complete(&config, &hi(), &mut Rng::from_seed(0)).await.unwrap_err();
-    assert_eq!(err.kind, ErrorKind::Auth);
+    let reply = calls(config, 4, 60_000).complete(ModelRole::Task, hi()).await;
+    let (kind, error) = failure(&reply);
+    assert_eq!(kind, FailureKind::Transport);
+    assert!(error.contains("HTTP 401") && error.contains("API key"), "{error}");
     assert_eq!(server.calls("auth"), 1);
-    assert!(!err.to_string().contains("sk-test-not-valid-000000"));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn eight_concurrent_calls_with_limit_four_never_exceed_four_in_flight() {
-    let server = FaultServer::start().await;
-    let client = client(1).with_concurrency(4);
-    let mut set = tokio::task::JoinSet::new();
-    for i in 0..8 {
-        let client = client.clone();
-        let config = server.endpoint("slow");
-        set.spawn(async move { client.complete(&config, &hi(), &mut Rng::from_seed(i)).await });
-    }
-    let mut ok = 0;
-    while let Some(result) = set.join_next().await {
-        assert!(result.unwrap().is_ok());
-        ok += 1;
-    }
-    assert_eq!(ok, 8);
-    assert_eq!(server.calls("slow"), 8);
-    assert!(server.peak_open() <= 4, "server saw {} at once", server.peak_open());
-    assert_eq!(client.peak_in_flight(), 4);
-    assert_eq!(client.limiter_state().in_flight, 0);
+    assert!(!error.contains("sk-test-not-valid-000000"));
 }
 
 #[tokio::test]
-async fn a_cancelled_call_frees_its_slot_and_queue_place() {
+async fn eight_calls_with_limit_four_never_exceed_four_in_flight() {
     let server = FaultServer::start().await;
-    let client = NativeClient::new(Duration::from_secs(20)).unwrap().with_concurrency(1);
-    let hung = {
-        let client = client.clone();
-        let config = server.endpoint("hang");
-        tokio::spawn(async move { client.complete(&config, &hi(), &mut Rng::from_seed(0)).await })
-    };
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let waiting = {
-        let client = client.clone();
-        let config = server.endpoint("ok");
-        tokio::spawn(async move { client.complete(&config, &hi(), &mut Rng::from_seed(1)).await })
-    };
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    assert_eq!((client.limiter_state().in_flight, client.limiter_state().queued), (1, 1));
-    hung.abort();
-    let _ = hung.await;
-    assert!(waiting.await.unwrap().is_ok(), "the queued call proceeds once the slot is freed");
-    assert_eq!((client.limiter_state().in_flight, client.limiter_state().queued), (0, 0));
+    let mut native = calls(server.endpoint("slow"), 4, 60_000);
+    let replies = native.complete_all((0..8).map(|_| (ModelRole::Task, hi())).collect()).await;
+    assert_eq!(replies.iter().filter(|r| text(r) == "hello").count(), 8);
+    assert_eq!(server.calls("slow"), 8);
+    assert!(server.peak_open() <= 4, "server saw {} at once", server.peak_open());
+    assert_eq!(native.machine.peak_in_flight(), 4);
+    assert_eq!(native.machine.in_flight(), 0);
 }
 
 #[tokio::test]
@@ -284,11 +256,16 @@ async fn only_complete_replies_are_cached_and_the_cache_file_round_trips() {
     use gepa_providers::cache::ResponseCache;
     use gepa_providers::native::{load_cache_file, save_cache_file};
     let server = FaultServer::start().await;
-    let cached = client(1).with_cache(ResponseCache::default());
-    for _ in 0..2 {
-        cached.complete(&server.endpoint("ok"), &hi(), &mut Rng::from_seed(0)).await.unwrap();
-        cached.complete(&server.endpoint("length"), &hi(), &mut Rng::from_seed(0)).await.unwrap();
-        let _ = cached.complete(&server.endpoint("auth"), &hi(), &mut Rng::from_seed(0)).await;
+    let cached = |fault: &str, cache: ResponseCache| {
+        let mut native = calls(server.endpoint(fault), 4, 100).with_cache(cache);
+        native.machine.set_use_cache(true);
+        native
+    };
+    let mut cache = ResponseCache::default();
+    for fault in ["ok", "length", "auth", "ok", "length", "auth"] {
+        let mut native = cached(fault, cache);
+        let _ = native.complete(ModelRole::Task, hi()).await;
+        cache = native.cache().unwrap().clone();
     }
     assert_eq!(server.calls("ok"), 1, "a complete reply is served from the cache");
     assert_eq!(server.calls("length"), 2, "a truncated reply is never cached");
@@ -299,21 +276,16 @@ async fn only_complete_replies_are_cached_and_the_cache_file_round_trips() {
     let path = dir.join("cache.json");
     let mut keyed = server.endpoint("ok");
     keyed.api_key = "sk-never-stored-123456".into();
-    cached.complete(&keyed, &hi(), &mut Rng::from_seed(0)).await.unwrap();
-    save_cache_file(&path, &cached.cache_snapshot().unwrap()).unwrap();
+    let mut native = calls(keyed, 4, 100).with_cache(cache);
+    native.machine.set_use_cache(true);
+    let _ = native.complete(ModelRole::Task, hi()).await;
+    save_cache_file(&path, native.cache().unwrap()).unwrap();
     assert!(!std::fs::read_to_string(&path).unwrap().contains("sk-never-stored-123456"));
-    let reloaded = client(1).with_cache(load_cache_file(&path).unwrap());
-    reloaded.complete(&server.endpoint("ok"), &hi(), &mut Rng::from_seed(0)).await.unwrap();
+    let mut reloaded = cached("ok", load_cache_file(&path).unwrap());
+    assert_eq!(text(&reloaded.complete(ModelRole::Task, hi()).await), "hello");
     assert_eq!(server.calls("ok"), 1, "served from the reloaded file");
     std::fs::write(&path, "{broken").unwrap();
     assert!(load_cache_file(&path).unwrap_err().contains("delete it"));
     assert!(load_cache_file(&dir.join("missing.json")).unwrap().is_empty());
-
-    let mut off = load_cache_file(&dir.join("missing.json")).unwrap();
-    off.enabled = false;
-    let bypass = client(1).with_cache(off);
-    bypass.complete(&server.endpoint("ok"), &hi(), &mut Rng::from_seed(0)).await.unwrap();
-    bypass.complete(&server.endpoint("ok"), &hi(), &mut Rng::from_seed(0)).await.unwrap();
-    assert_eq!(server.calls("ok"), 3, "bypass reads and writes nothing");
     std::fs::remove_dir_all(&dir).unwrap();
 }
