@@ -94,6 +94,21 @@ pub async fn reachable_without_cors(url: &str, timeout_ms: u32) -> bool {
     result.is_ok()
 }
 
+/// True when `url` answers a plain cross-origin GET (any status) with CORS allowed: the server
+/// is up and lets this page read its replies, so a request to it that got no response was cut
+/// off on the way (a dropped connection), not refused.
+pub async fn answers_with_cors(url: &str, timeout_ms: u32) -> bool {
+    let Ok(abort) = AbortController::new() else { return false };
+    let timer = {
+        let controller = abort.clone();
+        gloo_timers::callback::Timeout::new(timeout_ms, move || controller.abort())
+    };
+    let signal = abort.signal();
+    let result = gloo_net::http::RequestBuilder::new(url).abort_signal(Some(&signal)).send().await;
+    drop(timer);
+    result.is_ok()
+}
+
 /// Milliseconds since the epoch (for latency and the engine's clock).
 #[must_use]
 pub fn now_ms() -> f64 {

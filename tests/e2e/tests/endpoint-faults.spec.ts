@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { watchConsole, fillEndpoint, snap } from './helpers';
+import { watchConsole, fillEndpoint, snap, scriptedTriageServer } from './helpers';
 
 // A scripted OpenAI-compatible endpoint (not an LLM) with CORS. For model "limited" it answers
 // the first requests with 429 and Retry-After; otherwise it labels every ticket "billing" and
@@ -80,9 +80,13 @@ test('an endpoint that is down pauses the run; fix the URL, resume, and it finis
   await page.locator('#use-cache').uncheck();
   await page.locator('#budget').fill('30');
   await page.locator('#budget').dispatchEvent('change');
+  await setPatience(page, '0.05');
   await page.getByTestId('start').click();
-  // Retries run out, the run pauses with the cause, and nothing was charged.
+  // Retried for the whole (short) patience window; then the run pauses with the cause, and
+  // nothing was charged.
+  await expect(page.getByTestId('endpoint-state')).toContainText('retrying since', { timeout: 20_000 });
   await expect(page.getByTestId('run-status')).toContainText('could not reach', { timeout: 60_000 });
+  await expect(page.getByTestId('run-status')).toContainText('has failed for');
   await expect(page.getByTestId('rollouts')).toHaveText('0 / 30');
   await snap(page, testInfo, 'paused-endpoint-down');
   // Fix the URL and resume: the same run continues and completes.
@@ -92,4 +96,87 @@ test('an endpoint that is down pauses the run; fix the URL, resume, and it finis
   await expect(page.getByTestId('event-log')).toContainText('Resumed.');
   await expect(page.getByTestId('best-score')).not.toHaveText('–');
   expect(errors).toEqual([]);
+});
+
+/** Sets how long a failing endpoint is retried (Advanced options), in minutes. */
+async function setPatience(page: import('@playwright/test').Page, minutes: string) {
+  await page.locator('details.advanced summary').click();
+  await page.locator('#opt-patience').fill(minutes);
+  await page.locator('#opt-patience').dispatchEvent('change');
+}
+
+async function startTriage(page: import('@playwright/test').Page, base: string, budget: string) {
+  await page.goto('/');
+  await page.getByTestId('example-support-triage').click();
+  await fillEndpoint(page, 'task', base, 'scripted');
+  await page.locator('#use-cache').uncheck();
+  await page.locator('#budget').fill(budget);
+  await page.locator('#budget').dispatchEvent('change');
+}
+
+test('with half the calls failing (429, 500, dropped, malformed, cut off) the run finishes without a click', async ({ page }, testInfo) => {
+  test.setTimeout(240_000);
+  const faulty = await scriptedTriageServer('Classify the support ticket. RULES: reply with one label only.', {
+    faults: [['429', 0.2], ['500', 0.1], ['drop', 0.1], ['garbage', 0.1], ['length', 0.1]],
+    seed: 7,
+  });
+  try {
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    await startTriage(page, faulty.base, '40');
+    await page.getByTestId('start').click();
+    await expect(page.getByTestId('endpoint-state')).toContainText(/retrying since|slowed to/, { timeout: 60_000 });
+    await snap(page, testInfo, 'riding-out-faults');
+    await expect(page.getByTestId('run-status')).toContainText('Rollout budget spent', { timeout: 200_000 });
+    for (const fault of ['429', '500', 'drop', 'garbage', 'length']) expect(faulty.counts[fault] ?? 0).toBeGreaterThan(0);
+    await expect(page.getByTestId('event-log')).not.toContainText('Paused');
+    const [used, budget] = (await page.getByTestId('rollouts').textContent())!.split('/').map((t) => Number(t.trim()));
+    expect(used).toBeLessThanOrEqual(budget);
+    expect(used).toBeGreaterThanOrEqual(budget * 0.75);
+    expect(errors).toEqual([]);
+  } finally {
+    await faulty.close();
+  }
+});
+
+test('a model slower than its timeout is retried, pauses naming the timeout, and Resume resumes', async ({ page }, testInfo) => {
+  test.setTimeout(180_000);
+  // Before the call machine, one timed-out call aborted every call of the run ("Paused:
+  // cancelled") and Resume paused again at once without sending anything.
+  let delay = 2_500;
+  const slow = await scriptedTriageServer('Classify the support ticket. RULES: reply with one label only.', { delayMs: () => delay });
+  try {
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    await startTriage(page, slow.base, '30');
+    await page.locator('#task-endpoint summary', { hasText: 'Model parameters' }).click();
+    await page.locator('#task-timeout').fill('1');
+    await setPatience(page, '0.1');
+    await page.getByTestId('start').click();
+    await expect(page.getByTestId('run-status')).toContainText('timeout', { timeout: 60_000 });
+    await expect(page.getByTestId('run-status')).toContainText('no reply within 1 s');
+    await expect(page.getByTestId('rollouts')).toHaveText('0 / 30');
+    await snap(page, testInfo, 'paused-on-timeout');
+    delay = 0;
+    await page.getByTestId('pause').click();
+    await expect(page.getByTestId('run-status')).toContainText('Rollout budget spent', { timeout: 90_000 });
+    await expect(page.getByTestId('event-log')).toContainText('Resumed.');
+    expect(errors).toEqual([]);
+  } finally {
+    await slow.close();
+  }
+});
+
+test('a rejected key pauses the run at once with the cause and charges nothing', async ({ page }) => {
+  const refusing = await scriptedTriageServer('unused', { faults: [['401', 1]] });
+  try {
+    await startTriage(page, refusing.base, '30');
+    await page.getByTestId('start').click();
+    await expect(page.getByTestId('run-status')).toContainText('HTTP 401', { timeout: 20_000 });
+    await expect(page.getByTestId('run-status')).toContainText('API key');
+    await expect(page.getByTestId('rollouts')).toHaveText('0 / 30');
+    expect(refusing.counts['401']).toBeLessThanOrEqual(4);
+  } finally {
+    await refusing.close();
+  }
 });

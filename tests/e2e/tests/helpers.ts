@@ -49,12 +49,25 @@ export function useScriptedTriageServer(proposal: string): () => string {
   return () => server?.base ?? '';
 }
 
+/** Options of `scriptedTriageServer`. */
+export interface ScriptOptions {
+  /** Faults injected per request, with a seeded die: `429` (Retry-After: 1), `500`, `drop`
+   *  (the connection is closed without a reply), `garbage` (a malformed 200 body), `length` (the
+   *  reply is marked cut off), `401`. */
+  faults?: [string, number][];
+  /** Seed of the die. */
+  seed?: number;
+  /** How long to hold each reply, in ms (read per request, so a test can change it). */
+  delayMs?: () => number;
+}
+
 /**
  * A scripted OpenAI-compatible endpoint (not an LLM) for the support-triage example, with CORS:
  * tickets are labelled right once the system prompt mentions RULES, and every reflection
- * proposes `proposal`. Returns its base URL and a closer.
+ * proposes `proposal`; optionally behind injected faults and a delay. `GET …/models` lists one
+ * model. Returns its base URL, the faults injected so far, and a closer.
  */
-export async function scriptedTriageServer(proposal: string): Promise<{ base: string; close: () => Promise<void> }> {
+export async function scriptedTriageServer(proposal: string, options: ScriptOptions = {}): Promise<{ base: string; counts: Record<string, number>; close: () => Promise<void> }> {
   const { createServer } = await import('node:http');
   const { readFileSync } = await import('node:fs');
   const task = JSON.parse(readFileSync(new URL('../../../static/examples/support-triage.json', import.meta.url), 'utf8'));
@@ -63,23 +76,49 @@ export async function scriptedTriageServer(proposal: string): Promise<{ base: st
     const at = line.lastIndexOf(',');
     if (at > 0) labels[line.slice(0, at).replace(/^"|"$/g, '')] = line.slice(at + 1);
   }
+  const counts: Record<string, number> = {};
+  let state = (options.seed ?? 1) >>> 0 || 1;
+  const roll = () => { state ^= state << 13; state >>>= 0; state ^= state >>> 17; state ^= state << 5; state >>>= 0; return state / 4294967296; };
+  const pick = () => {
+    let r = roll(); 
+    for (const [kind, p] of options.faults ?? []) { if (r < p) return kind; r -= p; }
+    return 'ok';
+  };
   const server = createServer((req, res) => {
-    const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': '*', 'access-control-allow-methods': 'POST, OPTIONS' };
+    const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': '*', 'access-control-allow-methods': 'GET, POST, OPTIONS', 'access-control-expose-headers': 'retry-after' };
     if (req.method === 'OPTIONS') { res.writeHead(204, cors); res.end(); return; }
+    if (req.method === 'GET') { res.writeHead(200, { ...cors, 'content-type': 'application/json' }); res.end(JSON.stringify({ data: [{ id: 'scripted' }] })); return; }
     let body = '';
     req.on('data', (c) => { body += c; });
     req.on('end', () => {
+      const fault = pick();
+      counts[fault] = (counts[fault] ?? 0) + 1;
+      const json = (status: number, value: unknown, extra: Record<string, string> = {}) => {
+        res.writeHead(status, { ...cors, 'content-type': 'application/json', ...extra });
+        res.end(typeof value === 'string' ? value : JSON.stringify(value));
+      };
+      if (fault === '429') return json(429, { error: { message: 'rate limited' } }, { 'retry-after': '1' });
+      if (fault === '500') return json(500, { error: { message: 'internal' } });
+      if (fault === '401') return json(401, { error: { message: 'Incorrect API key provided' } });
+      if (fault === 'garbage') return json(200, '{"choices": [ {"message": ');
+      if (fault === 'drop') { req.socket.destroy(); return; }
       const messages: { role: string; content: string }[] = JSON.parse(body).messages;
       const user = messages[messages.length - 1].content;
       const system = messages.find((m) => m.role === 'system')?.content ?? '';
       const content = user.startsWith('Ticket:')
         ? (system.includes('RULES') ? (labels[user.slice('Ticket:'.length).trim()] ?? 'bug') : 'unsure')
         : '```\n' + proposal + '\n```';
-      res.writeHead(200, { ...cors, 'content-type': 'application/json' });
-      res.end(JSON.stringify({ choices: [{ message: { role: 'assistant', content }, finish_reason: 'stop' }], usage: { prompt_tokens: 30, completion_tokens: 4 } }));
+      const finish = fault === 'length' ? 'length' : 'stop';
+      const reply = () => json(200, { choices: [{ message: { role: 'assistant', content }, finish_reason: finish }], usage: { prompt_tokens: 30, completion_tokens: 4 } });
+      const delay = options.delayMs?.() ?? 0;
+      if (delay > 0) setTimeout(() => { if (!res.destroyed) reply(); }, delay); else reply();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
-  return { base: `http://127.0.0.1:${port}/v1`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    base: `http://127.0.0.1:${port}/v1`,
+    counts,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
 }

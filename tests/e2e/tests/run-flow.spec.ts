@@ -79,7 +79,7 @@ test('a whole run against the real local LLM: example task, connection, start, p
   await page.keyboard.press('p');
   await expect(page.getByTestId('run-status')).toContainText('Paused by you');
   // Replies already in flight still land; once none is left, nothing moves.
-  await expect(page.getByTestId('endpoint-state')).toContainText(/: 0 in flight, 0 queued$/, { timeout: 60_000 });
+  await expect(page.getByTestId('endpoint-state')).toContainText(/: 0 in flight, 0 waiting$/, { timeout: 60_000 });
   const held = await page.getByTestId('rollouts').textContent();
   await page.waitForTimeout(2000);
   await expect(page.getByTestId('rollouts')).toHaveText(held!);
@@ -192,13 +192,13 @@ test('Stop mid-run cancels the requests in flight', async ({ page }) => {
   await page.getByTestId('start').click();
   await expect.poll(() => received, { timeout: 20_000 }).toBeGreaterThanOrEqual(4);
   await expect(page.getByTestId('endpoint-state')).toContainText('4 in flight');
-  await expect(page.getByTestId('endpoint-state')).toContainText('queued');
+  await expect(page.getByTestId('endpoint-state')).toContainText('waiting');
   const before = received;
   await page.getByTestId('stop').click();
   await expect(page.getByTestId('run-status')).toContainText('Stopped by the user');
   await expect.poll(() => closedEarly, { timeout: 10_000 }).toBeGreaterThanOrEqual(4);
   await page.waitForTimeout(1000);
   expect(received).toBe(before);
-  await expect(page.getByTestId('endpoint-state')).toContainText('0 in flight, 0 queued');
+  await expect(page.getByTestId('endpoint-state')).toContainText('0 in flight, 0 waiting');
   expect(problems).toEqual([]);
 });
