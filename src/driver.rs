@@ -13,19 +13,15 @@ use std::rc::Rc;
 
 use gepa_core::{Command, Engine, Event, FailureKind, Reply, Status};
 use gepa_providers::call::Endpoints;
-use gepa_providers::machine::seconds;
 use gepa_providers::price::PriceTable;
 use gepa_providers::{
-    Action, CallId, CallMachine, CallSettings, EndpointStatus, ErrorKind, HttpRequest,
-    HttpResponse, ProviderError,
+    Action, CallId, CallMachine, CallSettings, EndpointStatus, ErrorKind, ProviderError,
 };
 use leptos::task::spawn_local;
 use web_sys::AbortController;
 
 use crate::storage::response_cache::BrowserCache;
-use crate::transport::{
-    FetchFailure, answers_with_cors, fetch_once, now_ms, reachable_without_cors,
-};
+use crate::transport::{now_ms, send_attempt};
 
 /// What every run of a session shares: the call machine (endpoints, queues, retries), the
 /// response cache and the fetches in flight. The optimisation run and its held-out evaluations
@@ -202,7 +198,8 @@ impl Shared {
                 self.fetches.borrow_mut().insert(call, controller.clone());
                 let shared = self.clone();
                 spawn_local(async move {
-                    let result = send(&request, timeout_ms, &controller, &shared.answered).await;
+                    let result =
+                        send_attempt(&request, timeout_ms, &controller, &shared.answered).await;
                     shared.fetches.borrow_mut().remove(&call);
                     shared.machine.borrow_mut().sent(call, attempt, result, now());
                     shared.turn();
@@ -227,74 +224,6 @@ impl Shared {
         });
         *self.wake.borrow_mut() = timer;
     }
-}
-
-/// Sends one attempt with `fetch` and says what came of it. A `fetch` that gets no response is
-/// told apart: a mixed-content or CORS refusal is `Blocked`, which no retry can fix; a dropped
-/// connection or a server that is down is a network failure, which is retried. An endpoint that
-/// already answered this page, or that answers a CORS GET of its model list now, is not
-/// refusing the page, so only a server that answers `no-cors` probes and nothing else is
-/// taken for a CORS refusal.
-async fn send(
-    request: &HttpRequest,
-    timeout_ms: u64,
-    controller: &AbortController,
-    answered: &RefCell<std::collections::BTreeSet<String>>,
-) -> Result<HttpResponse, ProviderError> {
-    let timeout = u32::try_from(timeout_ms).unwrap_or(u32::MAX);
-    let message = match fetch_once(request, timeout, controller).await {
-        Ok(response) => {
-            answered.borrow_mut().insert(request.url.clone());
-            return Ok(response);
-        }
-        Err(FetchFailure::TimedOut) => {
-            return Err(ProviderError::new(
-                ErrorKind::Timeout,
-                format!("no reply within {}", seconds(timeout_ms)),
-            ));
-        }
-        Err(FetchFailure::Aborted) => {
-            return Err(ProviderError::new(ErrorKind::Cancelled, "cancelled"));
-        }
-        Err(FetchFailure::NoResponse(message)) => message,
-    };
-    let unreachable = || {
-        ProviderError::new(
-            ErrorKind::Network,
-            format!("could not reach {} ({message})", request.url),
-        )
-    };
-    let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
-    if origin.starts_with("https://")
-        && request.url.starts_with("http://")
-        && !gepa_providers::doctor::is_loopback(&request.url)
-    {
-        return Err(ProviderError::new(
-            ErrorKind::Blocked,
-            format!(
-                "this https page may not call the plain-http address {} (mixed content)",
-                request.url
-            ),
-        ));
-    }
-    if answered.borrow().contains(&request.url) {
-        return Err(unreachable());
-    }
-    let base =
-        request.url.trim_end_matches("/chat/completions").trim_end_matches("/messages").to_owned();
-    if answers_with_cors(&format!("{base}/models"), 5_000).await {
-        return Err(unreachable());
-    }
-    if reachable_without_cors(&request.url, 5_000).await {
-        return Err(ProviderError::new(
-            ErrorKind::Blocked,
-            format!(
-                "the server at {} answers, but does not allow calls from this page (CORS)",
-                request.url
-            ),
-        ));
-    }
-    Err(unreachable())
 }
 
 /// Called after every change with the engine and the new events.

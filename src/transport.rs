@@ -9,7 +9,7 @@ pub mod doctor;
 use std::cell::Cell;
 use std::rc::Rc;
 
-use gepa_providers::{HttpRequest, HttpResponse};
+use gepa_providers::{ErrorKind, HttpRequest, HttpResponse, ProviderError};
 use web_sys::{AbortController, RequestMode};
 
 /// Why no response arrived.
@@ -74,6 +74,78 @@ fn failure(timed_out: &Cell<bool>, abort: &AbortController, message: String) -> 
     } else {
         FetchFailure::NoResponse(message)
     }
+}
+
+/// Sends one attempt of a model call and says what came of it, as the call machine wants it.
+///
+/// A `fetch` that gets no response is told apart: a mixed-content or CORS refusal is `Blocked`, which no retry can fix; a dropped
+/// connection or a server that is down is a network failure, which is retried. An endpoint that
+/// already answered this page, or that answers a CORS GET of its model list now, is not
+/// refusing the page, so only a server that answers `no-cors` probes and nothing else is
+/// taken for a CORS refusal.
+///
+/// # Errors
+/// The cause when no usable response arrived.
+pub async fn send_attempt(
+    request: &HttpRequest,
+    timeout_ms: u64,
+    controller: &AbortController,
+    answered: &std::cell::RefCell<std::collections::BTreeSet<String>>,
+) -> Result<HttpResponse, ProviderError> {
+    let timeout = u32::try_from(timeout_ms).unwrap_or(u32::MAX);
+    let message = match fetch_once(request, timeout, controller).await {
+        Ok(response) => {
+            answered.borrow_mut().insert(request.url.clone());
+            return Ok(response);
+        }
+        Err(FetchFailure::TimedOut) => {
+            return Err(ProviderError::new(
+                ErrorKind::Timeout,
+                format!("no reply within {}", gepa_providers::machine::seconds(timeout_ms)),
+            ));
+        }
+        Err(FetchFailure::Aborted) => {
+            return Err(ProviderError::new(ErrorKind::Cancelled, "cancelled"));
+        }
+        Err(FetchFailure::NoResponse(message)) => message,
+    };
+    let unreachable = || {
+        ProviderError::new(
+            ErrorKind::Network,
+            format!("could not reach {} ({message})", request.url),
+        )
+    };
+    let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+    if origin.starts_with("https://")
+        && request.url.starts_with("http://")
+        && !gepa_providers::doctor::is_loopback(&request.url)
+    {
+        return Err(ProviderError::new(
+            ErrorKind::Blocked,
+            format!(
+                "this https page may not call the plain-http address {} (mixed content)",
+                request.url
+            ),
+        ));
+    }
+    if answered.borrow().contains(&request.url) {
+        return Err(unreachable());
+    }
+    let base =
+        request.url.trim_end_matches("/chat/completions").trim_end_matches("/messages").to_owned();
+    if answers_with_cors(&format!("{base}/models"), 5_000).await {
+        return Err(unreachable());
+    }
+    if reachable_without_cors(&request.url, 5_000).await {
+        return Err(ProviderError::new(
+            ErrorKind::Blocked,
+            format!(
+                "the server at {} answers, but does not allow calls from this page (CORS)",
+                request.url
+            ),
+        ));
+    }
+    Err(unreachable())
 }
 
 /// True when something answers at `url` at all, ignoring CORS: a `no-cors` GET resolves (with an
