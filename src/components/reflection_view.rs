@@ -67,6 +67,26 @@ pub fn ReflectionView(
                 </table>
             </div>
             <p class="decision" data-testid="decision">{decision}</p>
+            {proposal.salvaged.then(|| view! {
+                <p class="hint">"The reflection reply was cut off by its token limit; its complete lines were kept."</p>
+            })}
+            {(!proposal.retries.is_empty()).then(|| {
+                let retries = proposal.retries.clone();
+                view! {
+                    <details data-testid="reflection-retries" open>
+                        <summary>{format!("Asked again {} time(s)", retries.len())}</summary>
+                        <ol class="retries">
+                            {retries.into_iter().map(|r| view! {
+                                <li>
+                                    <p>{format!("Ask {}: {}.", r.attempt, r.reason)}</p>
+                                    <p><small>{format!("Told the reflection model: {}", r.correction)}</small></p>
+                                    <pre>{r.raw_reply}</pre>
+                                </li>
+                            }).collect_view()}
+                        </ol>
+                    </details>
+                }
+            })}
             <details>
                 <summary>"Reflection request"</summary>
                 <pre>{proposal.prompt.clone()}</pre>

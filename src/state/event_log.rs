@@ -104,6 +104,37 @@ impl Narrator {
                     "Iteration {iteration}: #{candidate} was perfect on its minibatch, nothing to improve."
                 ),
             ),
+            Event::ReflectionRetried { iteration, task, attempt, reason, .. } => {
+                let component = self.component_of(*iteration, *task);
+                line(
+                    *iteration,
+                    Tone::Info,
+                    format!(
+                        "Iteration {iteration}: the new '{component}' was unusable ({}); asked the reflection model again, saying what was wrong (ask {attempt}).",
+                        reason.describe().trim_start_matches("the ")
+                    ),
+                )
+            }
+            Event::ReflectionReceived { iteration, task, salvaged: true, .. } => {
+                let component = self.component_of(*iteration, *task);
+                line(
+                    *iteration,
+                    Tone::Info,
+                    format!(
+                        "Iteration {iteration}: the reflection reply for '{component}' was cut off by its token limit; kept its complete lines."
+                    ),
+                )
+            }
+            Event::ValidationSkipped { iteration, task, parent, needed, remaining } => {
+                let component = self.component_of(*iteration, *task);
+                line(
+                    *iteration,
+                    Tone::Rejected,
+                    format!(
+                        "Iteration {iteration}: the new '{component}' beat #{parent} on its minibatch but was not validated: that needs {needed} rollouts and {remaining} are left."
+                    ),
+                )
+            }
             Event::ProposalRejected { iteration, task, parent, rejection } => {
                 let component = self.component_of(*iteration, *task);
                 let why = rejection_reason(rejection, self.minibatch_of(*iteration, *task));

@@ -96,8 +96,25 @@ pub struct ProposalInfo {
     pub raw_reply: String,
     /// The extracted proposal.
     pub proposal: String,
+    /// Earlier asks whose proposals were screened out, in order.
+    pub retries: Vec<RetryInfo>,
+    /// True when the final reply was cut off and its complete lines were kept.
+    pub salvaged: bool,
     /// The decision.
     pub outcome: Outcome,
+}
+
+/// An ask whose proposal was screened out, and what the reflection model was told.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryInfo {
+    /// The ask that was screened out (1 = the first).
+    pub attempt: u32,
+    /// Its raw reply.
+    pub raw_reply: String,
+    /// Why it was screened out.
+    pub reason: String,
+    /// What the reflection model was told.
+    pub correction: String,
 }
 
 /// The history of one run.
@@ -141,6 +158,8 @@ impl RunHistory {
                     prompt: String::new(),
                     raw_reply: String::new(),
                     proposal: String::new(),
+                    retries: Vec::new(),
+                    salvaged: false,
                     outcome: Outcome::Pending,
                 });
             }
@@ -197,10 +216,24 @@ impl RunHistory {
                     p.prompt.clone_from(prompt);
                 }
             }
-            Event::ReflectionReceived { iteration, task, raw_reply, proposal, .. } => {
+            Event::ReflectionReceived {
+                iteration, task, raw_reply, proposal, salvaged, ..
+            } => {
                 if let Some(p) = self.proposal_mut(*iteration, *task) {
                     p.raw_reply.clone_from(raw_reply);
                     p.proposal.clone_from(proposal);
+                    p.salvaged = *salvaged;
+                }
+            }
+            Event::ReflectionRetried { iteration, task, attempt, reason, correction, .. } => {
+                if let Some(p) = self.proposal_mut(*iteration, *task) {
+                    let raw_reply = p.raw_reply.clone();
+                    p.retries.push(RetryInfo {
+                        attempt: attempt.saturating_sub(1),
+                        raw_reply,
+                        reason: reason.describe(),
+                        correction: correction.clone(),
+                    });
                 }
             }
             Event::ProposalRejected { iteration, task, rejection, .. } => {

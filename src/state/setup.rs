@@ -264,6 +264,12 @@ impl SetupParts<'_> {
                 self.strategy.budget
             )]);
         }
+        // A greedy task model gives a parent the same minibatch results again: reuse them.
+        let config = RunConfig {
+            reuse_minibatch_results: config.reuse_minibatch_results
+                || endpoints.task.params.greedy(),
+            ..config
+        };
         let setup = RunSetup {
             config,
             program: self.program.program(),

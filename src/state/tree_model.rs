@@ -296,6 +296,8 @@ mod tests {
             prompt: String::new(),
             raw_reply: String::new(),
             proposal: String::new(),
+            retries: Vec::new(),
+            salvaged: false,
             outcome: Outcome::Rejected(Rejection::DuplicateInIteration),
         });
         let plain = TreeModel::build(&h, false);

@@ -31,7 +31,7 @@ fn main() -> Result<(), String> {
     let task: ExampleTask = serde_json::from_str(&text).map_err(|e| e.to_string())?;
     let table = task.table()?;
     let s = split(&table, &task.roles()?, &SplitPlan { train: 14, val: 14, test: 8, seed: 1 })?;
-    let setup = RunSetup {
+    let mut setup = RunSetup {
         config: RunConfig {
             stop: StopConditions {
                 max_rollouts: Some(number(budget)?),
@@ -65,6 +65,7 @@ fn main() -> Result<(), String> {
         ..ModelParams::default()
     };
     let reflection = ModelParams { max_tokens: max_tokens(2)?, ..ModelParams::default() };
+    setup.config.reuse_minibatch_results = task.greedy();
     let models = Models { task: settings(task), reflection: settings(reflection), judge: None };
     let concurrency = usize::try_from(number(concurrency)?).map_err(|e| e.to_string())?;
     let config =

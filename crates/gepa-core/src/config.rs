@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::frontier::FrontierType;
-use crate::reflect::ReflectionStyle;
+use crate::reflect::{ReflectionMode, ReflectionStyle};
 use crate::select::Selection;
 
 /// Which components a proposal rewrites.
@@ -76,10 +76,11 @@ impl Default for MergeConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BudgetMode {
-    /// Never exceed the budget: each iteration is planned against what remains (worst case:
-    /// every proposal admitted and evaluated on the whole validation set). When a full iteration
-    /// does not fit, fewer parallel proposals are made, then a smaller final minibatch; when
-    /// not even a one-example minibatch plus a validation pass fits, the run stops.
+    /// Never exceed the budget: an iteration starts when its parents' and children's minibatches
+    /// fit in what remains (fewer parallel proposals when not all do; the minibatch is never
+    /// shrunk), and a winning child is validated only when its validation pass still fits
+    /// (otherwise the run says it was accepted but not validated). When not even one proposal's
+    /// minibatches fit, the run stops.
     #[default]
     Strict,
     /// The reference behaviour: the budget is checked only between iterations, so the last
@@ -155,6 +156,16 @@ pub struct RunConfig {
     pub max_component_chars: Option<usize>,
     /// The meta-prompt used for reflection (`Reference` = the reference's structure).
     pub reflection_style: ReflectionStyle,
+    /// Whether the reflection model rewrites the whole text or replies with edits to it.
+    pub reflection_mode: ReflectionMode,
+    /// How many more times the reflection model is asked, with what was wrong, when screening
+    /// rejects its proposal (0 = the reference: give up and move on). Costs reflection calls,
+    /// never rollouts.
+    pub reflection_retries: u32,
+    /// Take a parent's minibatch results from the evaluation cache when it already ran on those
+    /// examples. Right when the task model is deterministic (temperature 0); the shells turn it
+    /// on then.
+    pub reuse_minibatch_results: bool,
     /// Budget enforcement.
     pub budget_mode: BudgetMode,
     /// Stop conditions.
@@ -180,6 +191,9 @@ impl Default for RunConfig {
             screen_proposals: true,
             max_component_chars: None,
             reflection_style: ReflectionStyle::Rules,
+            reflection_mode: ReflectionMode::Rewrite,
+            reflection_retries: 2,
+            reuse_minibatch_results: false,
             budget_mode: BudgetMode::Strict,
             stop: StopConditions { max_rollouts: Some(150), ..StopConditions::default() },
         }

@@ -26,6 +26,10 @@ fn u32_keys<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<u32, f64>
         .collect()
 }
 
+fn first_attempt() -> u32 {
+    1
+}
+
 /// How a pool candidate came to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -268,6 +272,42 @@ pub enum Event {
         proposal: String,
         /// Tokens and cost of the reflection call.
         usage: Usage,
+        /// Which ask this answers (1 = the first; more when earlier proposals were screened out).
+        #[serde(default = "first_attempt")]
+        attempt: u32,
+        /// True when the reply was cut off by the token limit and its complete lines were kept.
+        #[serde(default)]
+        salvaged: bool,
+    },
+    /// A proposal was screened out and the reflection model is asked again, told what was wrong
+    /// (costs a reflection call, never rollouts).
+    ReflectionRetried {
+        /// Iteration.
+        iteration: u64,
+        /// Task index.
+        task: usize,
+        /// The component.
+        component: String,
+        /// The ask now being made (2 = the first retry).
+        attempt: u32,
+        /// What was wrong with the previous proposal.
+        reason: ScreenReject,
+        /// What the reflection model is told.
+        correction: String,
+    },
+    /// A child beat its parent on the minibatch, but its validation pass no longer fits in the
+    /// rollout budget (strict mode): accepted, not validated, so not added to the pool.
+    ValidationSkipped {
+        /// Iteration.
+        iteration: u64,
+        /// Task index.
+        task: usize,
+        /// The parent.
+        parent: usize,
+        /// Rollouts the validation pass needs.
+        needed: u64,
+        /// Rollouts left.
+        remaining: u64,
     },
     /// A proposal was rejected.
     ProposalRejected {

@@ -33,4 +33,9 @@ impl ChatMessage {
     pub fn user(content: impl Into<String>) -> Self {
         ChatMessage { role: Role::User, content: content.into() }
     }
+
+    /// An earlier model turn (a reflection reply that is being corrected).
+    pub fn assistant(content: impl Into<String>) -> Self {
+        ChatMessage { role: Role::Assistant, content: content.into() }
+    }
 }

@@ -116,8 +116,9 @@ fn strict_budget_is_never_exceeded_and_reference_mode_may_overshoot() {
 }
 
 #[test]
-fn a_final_iteration_is_trimmed_to_fit_the_budget() {
-    // Seed costs 4; one full iteration costs 2·3 + 4 = 10; budget 12 leaves 8 ⇒ b = 2 fits.
+fn the_minibatch_is_never_shrunk_and_a_winner_that_cannot_be_validated_is_reported() {
+    // Seed costs 4; the iteration's two minibatches cost 2·3 = 6 ≤ 8 left, so it starts with the
+    // full minibatch; the child wins, but its validation (4) no longer fits in the 2 left.
     let config =
         RunConfig { seed: 2, cache_evaluations: false, stop: budget(12), ..RunConfig::default() };
     let mut engine = Engine::new(two_component_setup(config, arithmetic_data(8, 4))).unwrap();
@@ -133,8 +134,34 @@ fn a_final_iteration_is_trimmed_to_fit_the_budget() {
             }
         })
         .collect();
-    assert_eq!(sizes, [2]);
-    assert!(engine.rollouts_used() <= 12);
+    assert_eq!(sizes, [3]);
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::ValidationSkipped { needed: 4, remaining: 2, .. })),
+        "{}",
+        summarize(&events)
+    );
+    assert_eq!(engine.rollouts_used(), 10);
+    assert_eq!(engine.pool().len(), 1, "not validated, so not admitted");
+}
+
+#[test]
+fn strict_runs_spend_at_least_95_percent_of_their_budget() {
+    for (budget_size, seed) in [(60, 1), (97, 2), (150, 3), (203, 4)] {
+        let config = RunConfig {
+            seed,
+            skip_perfect_score: false,
+            stop: budget(budget_size),
+            ..RunConfig::default()
+        };
+        let mut engine = Engine::new(two_component_setup(config, arithmetic_data(12, 6))).unwrap();
+        let mut model = ScriptedModel::new();
+        drive(&mut engine, |r| model.reply(r), false);
+        let used = engine.rollouts_used();
+        assert!(used <= budget_size, "never over: {used} of {budget_size}");
+        assert!(used * 100 >= budget_size * 95, "spent {used} of {budget_size}");
+    }
 }
 
 #[test]
@@ -223,6 +250,7 @@ fn unusable_proposals_are_screened_at_zero_rollout_cost() {
     let config = RunConfig {
         seed: 0,
         cache_evaluations: false,
+        reflection_retries: 0,
         stop: StopConditions { max_iterations: Some(4), ..budget(500) },
         ..RunConfig::default()
     };
@@ -238,8 +266,9 @@ fn unusable_proposals_are_screened_at_zero_rollout_cost() {
                 Reply::text(match k {
                     1 => "```\n```".to_owned(),            // empty
                     2 => format!("```\n{current}\n```"),   // same as parent
-                    3 => "{\"rule\": \"add\"}".to_owned(), // JSON, not text
-                    _ => "### Example 1\nQ: 2 plus 3\n### Example 2\nQ: 4 times 5".to_owned(), // echo
+                    3 => "{\"rules\": [\"add\"]}".to_owned(), // JSON, not text
+                    // The reflection prompt's own record scaffold, echoed back.
+                    _ => "### Example 1\nInputs:\n- q: 2 plus 3\nAssistant's output:\n105\nScore: 0\nFeedback: wrong".to_owned(),
                 })
             }
             _ => support::scripted_task(r),
@@ -311,6 +340,7 @@ fn truncated_and_failed_reflections_are_rejected_without_rollouts() {
     let config = RunConfig {
         seed: 0,
         cache_evaluations: false,
+        reflection_retries: 0,
         stop: StopConditions { max_iterations: Some(2), ..budget(500) },
         ..RunConfig::default()
     };

@@ -33,6 +33,15 @@ pub struct ModelParams {
     pub extra: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
+impl ModelParams {
+    /// True when the model answers greedily (temperature 0): the same request gives the same
+    /// reply, so a run may reuse earlier results instead of paying for them again.
+    #[must_use]
+    pub fn greedy(&self) -> bool {
+        self.temperature == Some(0.0)
+    }
+}
+
 /// Everything needed to call one model. The API key is never serialised: settings, exports,
 /// share links and logs built from this type cannot contain it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

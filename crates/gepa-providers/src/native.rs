@@ -200,9 +200,11 @@ impl NativeCalls {
             calls.into_iter().map(|(role, messages)| self.machine.submit(role, messages)).collect();
         let mut answers: BTreeMap<CallId, Reply> = BTreeMap::new();
         loop {
-            self.act(|call, reply| {
+            // Until nothing more happens without waiting: replies first, then new starts.
+            while self.act(|call, reply| {
                 answers.insert(call, reply);
-            });
+            }) > 0
+            {}
             if answers.len() == ids.len() {
                 return ids.iter().filter_map(|id| answers.remove(id)).collect();
             }

@@ -36,6 +36,9 @@ pub(crate) struct Rollout {
     /// Tokens and cost of this rollout's calls (task steps and judge).
     #[serde(default)]
     pub(crate) usage: Usage,
+    /// A step's reply was cut off by the token limit (it is scored as it is; the feedback says so).
+    #[serde(default)]
+    pub(crate) truncated: bool,
 }
 
 /// Rollouts evaluated together; a stage of an iteration completes when all are done.
@@ -67,6 +70,7 @@ impl Batch {
                 outputs: Vec::new(),
                 result: None,
                 usage: Usage::default(),
+                truncated: false,
             }));
         }
         let hashes = candidates.iter().map(Candidate::content_hash).collect();

@@ -17,8 +17,8 @@ use crate::message::ChatMessage;
 use crate::metric::{MetricStep, Score};
 use crate::program::Program;
 use crate::reflect::{
-    ReflectiveRecord, ScreenReject, closes_its_blocks, extract_proposal, reflection_messages,
-    screen_text,
+    ReflectionMode, ReflectiveRecord, ScreenReject, apply_edits, closes_its_blocks,
+    extract_proposal, reflection_messages, salvage_cut_off, screen_text, unwrap_json_instruction,
 };
 use crate::request::{FailureKind, ModelRole, Purpose, Reply};
 use crate::select::{SelectionInput, select_parent};
@@ -57,12 +57,41 @@ pub(crate) struct IterCtx {
     pub(crate) admitted: Vec<usize>,
 }
 
-/// One reflection call.
+/// One component's reflection: the current ask and, once no more asks will be made, its verdict.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct ReflectJob {
     pub(crate) task: usize,
     pub(crate) component: String,
     pub(crate) reply: Option<Reply>,
+    /// The ask in flight (1 = the first).
+    #[serde(default = "first_ask")]
+    pub(crate) attempt: u32,
+    /// The conversation so far (the request, and for a retry the earlier replies and
+    /// corrections).
+    #[serde(default)]
+    pub(crate) messages: Vec<ChatMessage>,
+    /// The final word: the proposal, or why there is none.
+    #[serde(default)]
+    pub(crate) verdict: Option<Verdict>,
+}
+
+fn first_ask() -> u32 {
+    1
+}
+
+/// What a reflection job came to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Verdict {
+    pub(crate) proposal: Option<String>,
+    pub(crate) rejection: Option<Rejection>,
+}
+
+/// How one reflection reply reads.
+struct Reading {
+    raw: String,
+    proposal: String,
+    problem: Option<Rejection>,
+    salvaged: bool,
 }
 
 /// A merge being evaluated.
@@ -235,13 +264,19 @@ impl Engine {
         self.setup.metric.finish_judge(reply, output, example)
     }
 
-    fn complete_rollout(&mut self, index: usize, output: String, score: Score) {
+    fn complete_rollout(&mut self, index: usize, output: String, mut score: Score) {
         let Some(batch) = self.current_batch() else { return };
         let steps = if batch.rollouts[index].outputs.len() > 1 {
             batch.rollouts[index].outputs.clone()
         } else {
             Vec::new()
         };
+        if batch.rollouts[index].truncated {
+            score.feedback.push_str(
+                " (The reply was cut off by the token limit, so it may be incomplete: a shorter \
+                 answer, or a higher limit, would avoid that.)",
+            );
+        }
         self.set_result(
             index,
             RolloutResult { output, steps, score, failed: false, cached: false },
@@ -295,12 +330,9 @@ impl Engine {
         match target {
             PendingTarget::Rollout { index, judge: false } => match reply {
                 Reply::Text { text, truncated, .. } => {
+                    // Scored as the model said it; the cut-off goes into the feedback.
                     if let Some(batch) = self.current_batch() {
-                        let text = if truncated {
-                            format!("{text}\n[output cut off by the token limit]")
-                        } else {
-                            text
-                        };
+                        batch.rollouts[index].truncated |= truncated;
                         batch.rollouts[index].outputs.push(text);
                     }
                     self.continue_rollout(index);
@@ -352,7 +384,9 @@ impl Engine {
 
     fn try_complete_phase(&mut self) -> bool {
         let done = match &self.phase {
-            Phase::Reflecting { jobs, .. } => jobs.iter().all(|j| j.reply.is_some()),
+            Phase::Reflecting { jobs, .. } => {
+                jobs.iter().all(|j| j.reply.is_some() || j.verdict.is_some())
+            }
             _ => self.batch_ref().is_some_and(Batch::is_done),
         };
         if !done {
@@ -592,7 +626,9 @@ impl Engine {
             .iter()
             .map(|t| (self.pool[t.parent].candidate.clone(), Split::Train, t.minibatch.clone()))
             .collect();
-        self.phase = Phase::Parents { it, batch: Batch::new(jobs, false) };
+        // A deterministic task model gives a parent the same results on examples it already ran.
+        let reuse = self.setup.config.reuse_minibatch_results;
+        self.phase = Phase::Parents { it, batch: Batch::new(jobs, reuse) };
         self.start_batch();
     }
 
@@ -639,7 +675,9 @@ impl Engine {
         None
     }
 
-    /// Sizes the next iteration so it cannot exceed the budget (strict mode).
+    /// Sizes the next iteration (strict mode): it starts when its parents' and children's
+    /// minibatches fit in what remains, with fewer parallel proposals when not all of them do;
+    /// the minibatch is never shrunk. Validation is checked when a child has won.
     fn plan_iteration(&self) -> Result<IterationPlan, StopReason> {
         let config = &self.setup.config;
         // A minibatch larger than the train set would only repeat examples.
@@ -649,13 +687,9 @@ impl Engine {
         else {
             return Ok(plan);
         };
-        let val = self.setup.data.val_len() as u64;
-        let cost = |p: &IterationPlan| p.tasks as u64 * (2 * p.minibatch as u64 + val);
+        let cost = |p: &IterationPlan| p.tasks as u64 * 2 * p.minibatch as u64;
         while plan.tasks > 1 && cost(&plan) > remaining {
             plan.tasks -= 1;
-        }
-        while plan.minibatch > 1 && cost(&plan) > remaining {
-            plan.minibatch -= 1;
         }
         if cost(&plan) > remaining {
             let budget = config.stop.max_rollouts.unwrap_or(self.ledger);
@@ -702,22 +736,37 @@ impl Engine {
                 }
             };
             for component in components {
-                jobs.push(ReflectJob { task: index, component, reply: None });
+                jobs.push(ReflectJob {
+                    task: index,
+                    component,
+                    reply: None,
+                    attempt: 1,
+                    messages: Vec::new(),
+                    verdict: None,
+                });
             }
         }
         if jobs.is_empty() {
             self.end_iteration(it);
             return;
         }
-        for (job_index, job) in jobs.iter().enumerate() {
+        for (job_index, job) in jobs.iter_mut().enumerate() {
             let task = &it.tasks[job.task];
             let parent = &self.pool[task.parent];
             let current = parent.candidate.get(&job.component).unwrap_or_default().to_owned();
             let records = self.records(task);
             let note = self.steering.notes.get(&task.parent).cloned();
-            let style = self.setup.config.reflection_style;
-            let messages =
-                reflection_messages(style, &job.component, &current, &records, note.as_deref());
+            let (style, mode) =
+                (self.setup.config.reflection_style, self.setup.config.reflection_mode);
+            let messages = reflection_messages(
+                style,
+                mode,
+                &job.component,
+                &current,
+                &records,
+                note.as_deref(),
+            );
+            job.messages.clone_from(&messages);
             self.events.push(Event::ReflectionRequested {
                 iteration: it.iteration,
                 task: job.task,
@@ -774,71 +823,97 @@ impl Engine {
             .collect()
     }
 
-    fn complete_reflecting(&mut self, mut it: IterCtx, jobs: Vec<ReflectJob>) {
-        let screen = self.setup.config.screen_proposals;
-        let max_chars = self.setup.config.max_component_chars;
-        let mut outcomes: Vec<(Option<Candidate>, Option<Rejection>)> =
-            it.tasks.iter().map(|t| (Some(self.pool[t.parent].candidate.clone()), None)).collect();
-        let mut changed = vec![false; it.tasks.len()];
-        for job in &jobs {
-            let parent_text = self.pool[it.tasks[job.task].parent]
-                .candidate
-                .get(&job.component)
-                .unwrap_or_default()
-                .to_owned();
-            let (raw, proposal, problem) = match &job.reply {
-                Some(Reply::Text { text, truncated, .. }) => {
-                    let proposal = extract_proposal(text);
-                    // Cut off after its fenced block closed: the proposal itself is whole.
-                    let cut_short = *truncated && !closes_its_blocks(text);
-                    let problem = if screen {
-                        screen_text(&parent_text, &proposal, cut_short, max_chars)
-                            .err()
-                            .map(|reason| Rejection::Screened { reason })
-                    } else if proposal.trim().is_empty() {
-                        Some(Rejection::Screened { reason: ScreenReject::Empty })
-                    } else {
-                        None
-                    };
-                    (text.clone(), proposal, problem)
-                }
-                Some(Reply::Failed { error, .. }) => (
-                    error.clone(),
-                    String::new(),
-                    Some(Rejection::ReflectionFailed { error: error.clone() }),
-                ),
-                None => (
-                    String::new(),
-                    String::new(),
-                    Some(Rejection::ReflectionFailed { error: "no reply".into() }),
-                ),
-            };
+    /// Every ask of this round has its reply: read each in job order; a screened-out proposal
+    /// with asks left goes back to the reflection model with what was wrong, the others are
+    /// final. Once every job is final, the children are assembled.
+    fn complete_reflecting(&mut self, mut it: IterCtx, mut jobs: Vec<ReflectJob>) {
+        let retries = if self.setup.config.screen_proposals {
+            self.setup.config.reflection_retries
+        } else {
+            0
+        };
+        let mut asking_again = false;
+        for (index, job) in jobs.iter_mut().enumerate() {
+            if job.verdict.is_some() {
+                continue;
+            }
+            let parent = it.tasks[job.task].parent;
+            let reading = self.read_reflection(parent, job);
             self.events.push(Event::ReflectionReceived {
                 iteration: it.iteration,
                 task: job.task,
                 component: job.component.clone(),
-                raw_reply: raw,
-                proposal: proposal.clone(),
+                raw_reply: reading.raw.clone(),
+                proposal: reading.proposal.clone(),
                 usage: match &job.reply {
                     Some(Reply::Text { usage, .. }) => *usage,
                     _ => crate::request::Usage::default(),
                 },
+                attempt: job.attempt,
+                salvaged: reading.salvaged,
             });
-            let slot = &mut outcomes[job.task];
-            match problem {
-                Some(rejection) => {
-                    if slot.1.is_none() {
-                        slot.1 = Some(rejection);
+            match reading.problem {
+                Some(Rejection::Screened { reason }) if job.attempt <= retries => {
+                    let available = self.available_placeholders(&job.component);
+                    let correction = reason.correction(&job.component, &available);
+                    if job.messages.is_empty() {
+                        // A run saved by an older build: start the conversation afresh.
+                        job.messages = vec![ChatMessage::user(correction.clone())];
+                    } else {
+                        job.messages.push(ChatMessage::assistant(reading.raw));
+                        job.messages.push(ChatMessage::user(correction.clone()));
                     }
+                    job.attempt += 1;
+                    job.reply = None;
+                    self.events.push(Event::ReflectionRetried {
+                        iteration: it.iteration,
+                        task: job.task,
+                        component: job.component.clone(),
+                        attempt: job.attempt,
+                        reason,
+                        correction,
+                    });
+                    let purpose = Purpose::Reflect { parent, component: job.component.clone() };
+                    let messages = job.messages.clone();
+                    self.issue(
+                        ModelRole::Reflection,
+                        messages,
+                        purpose,
+                        PendingTarget::Reflection { job: index },
+                    );
+                    asking_again = true;
                 }
-                None => {
+                problem => {
+                    job.verdict = Some(Verdict {
+                        proposal: problem.is_none().then_some(reading.proposal),
+                        rejection: problem,
+                    });
+                }
+            }
+        }
+        if asking_again {
+            self.phase = Phase::Reflecting { it, jobs };
+            return;
+        }
+        let mut outcomes: Vec<(Option<Candidate>, Option<Rejection>)> =
+            it.tasks.iter().map(|t| (Some(self.pool[t.parent].candidate.clone()), None)).collect();
+        let mut changed = vec![false; it.tasks.len()];
+        for job in jobs {
+            let slot = &mut outcomes[job.task];
+            match job.verdict {
+                Some(Verdict { proposal: Some(proposal), rejection: None }) => {
                     if let Some(child) = &slot.0 {
                         slot.0 = Some(child.with_text(&job.component, &proposal));
                         changed[job.task] = true;
                     }
                 }
+                Some(Verdict { rejection: Some(rejection), .. }) if slot.1.is_none() => {
+                    slot.1 = Some(rejection);
+                }
+                _ => {}
             }
         }
+        let screen = self.setup.config.screen_proposals;
         let mut seen: Vec<Candidate> = Vec::new();
         for (index, (child, rejection)) in outcomes.into_iter().enumerate() {
             let parent = it.tasks[index].parent;
@@ -890,6 +965,115 @@ impl Engine {
         }
         self.phase = Phase::Children { it, batch: Batch::new(jobs, false) };
         self.start_batch();
+    }
+
+    /// Reads one reflection reply: the proposal (a cut-off rewrite salvaged when enough of it is
+    /// complete, edits applied, an instruction unwrapped from JSON) and, when screening is on,
+    /// what is wrong with it.
+    fn read_reflection(&self, parent: usize, job: &ReflectJob) -> Reading {
+        let config = &self.setup.config;
+        let parent_candidate = &self.pool[parent].candidate;
+        let parent_text = parent_candidate.get(&job.component).unwrap_or_default();
+        let screened = |reason: ScreenReject| Some(Rejection::Screened { reason });
+        let (raw, truncated) = match &job.reply {
+            Some(Reply::Text { text, truncated, .. }) => (text.clone(), *truncated),
+            Some(Reply::Failed { error, .. }) => {
+                let problem = Some(Rejection::ReflectionFailed { error: error.clone() });
+                return Reading {
+                    raw: error.clone(),
+                    proposal: String::new(),
+                    problem,
+                    salvaged: false,
+                };
+            }
+            None => {
+                let problem = Some(Rejection::ReflectionFailed { error: "no reply".into() });
+                return Reading {
+                    raw: String::new(),
+                    proposal: String::new(),
+                    problem,
+                    salvaged: false,
+                };
+            }
+        };
+        if !config.screen_proposals {
+            // The reference: whatever the reply holds is evaluated.
+            let proposal = extract_proposal(&raw);
+            let problem = proposal
+                .trim()
+                .is_empty()
+                .then_some(Rejection::Screened { reason: ScreenReject::Empty });
+            return Reading { raw, proposal, problem, salvaged: false };
+        }
+        let cut_short = truncated && !closes_its_blocks(&raw);
+        let mut salvaged = false;
+        let mut proposal = match config.reflection_mode {
+            ReflectionMode::Edit => {
+                // A cut-off edit list keeps its complete lines.
+                let usable = if cut_short {
+                    raw.rsplit_once('\n').map_or("", |(complete, _)| complete)
+                } else {
+                    raw.as_str()
+                };
+                match apply_edits(parent_text, usable) {
+                    Ok(text) => text,
+                    Err(reason) => {
+                        let problem = screened(ScreenReject::WrongShape { reason });
+                        return Reading { raw, proposal: String::new(), problem, salvaged: false };
+                    }
+                }
+            }
+            ReflectionMode::Rewrite if cut_short => match salvage_cut_off(&raw, parent_text) {
+                Some(kept) => {
+                    salvaged = true;
+                    kept
+                }
+                None => {
+                    let problem = screened(ScreenReject::Truncated);
+                    return Reading { raw, proposal: String::new(), problem, salvaged: false };
+                }
+            },
+            ReflectionMode::Rewrite => extract_proposal(&raw),
+        };
+        if unwrap_json_instruction(parent_text).is_none()
+            && let Some(inner) = unwrap_json_instruction(&proposal)
+        {
+            proposal = inner;
+        }
+        let available = self.available_placeholders(&job.component);
+        let problem =
+            match screen_text(parent_text, &proposal, config.max_component_chars, &available) {
+                Err(reason) => screened(reason),
+                Ok(()) => {
+                    let child = parent_candidate.with_text(&job.component, &proposal);
+                    self.pool
+                        .iter()
+                        .position(|p| p.candidate.same_content(&child))
+                        .and_then(|index| screened(ScreenReject::DuplicateOf { index }))
+                }
+            };
+        Reading { raw, proposal, problem, salvaged }
+    }
+
+    /// The placeholders a component's text may use: every input field of the examples, and the
+    /// outputs of the steps before the first one that uses the component.
+    pub(super) fn available_placeholders(&self, component: &str) -> BTreeSet<String> {
+        let mut names: BTreeSet<String> = self
+            .setup
+            .data
+            .train
+            .iter()
+            .chain(&self.setup.data.val)
+            .flat_map(|e| e.inputs.keys().cloned())
+            .collect();
+        if let Program::Chat { steps } = &self.setup.program {
+            let token = format!("{{{{{component}}}}}");
+            let uses =
+                |s: &crate::program::Step| s.system.contains(&token) || s.user.contains(&token);
+            let first = steps.iter().position(uses).unwrap_or(steps.len());
+            names.extend(steps[..first].iter().map(|s| s.name.clone()));
+        }
+        names
     }
 
     fn complete_children(&mut self, mut it: IterCtx, batch: &Batch) {
@@ -945,6 +1129,26 @@ impl Engine {
                     rejection,
                 });
             }
+        }
+        // Strict budget: a winner is validated only when its whole validation pass still fits.
+        if self.setup.config.budget_mode == BudgetMode::Strict
+            && let Some(mut remaining) = self.budget_remaining()
+        {
+            let needed = self.setup.data.val_len() as u64;
+            admitted.retain(|task| {
+                if needed <= remaining {
+                    remaining -= needed;
+                    return true;
+                }
+                self.events.push(Event::ValidationSkipped {
+                    iteration: it.iteration,
+                    task: *task,
+                    parent: it.tasks[*task].parent,
+                    needed,
+                    remaining,
+                });
+                false
+            });
         }
         if admitted.is_empty() {
             self.end_iteration(it);

@@ -242,10 +242,15 @@ impl MetricSpec {
             MetricSpec::Combination { parts, objectives } => {
                 match parts.iter().find(|p| p.metric.needs_judge()) {
                     Some(part) => part.metric.begin(output, example),
-                    None => MetricStep::Done(combine(parts, *objectives, output, example, None)),
+                    None => MetricStep::Done(teaches(
+                        combine(parts, *objectives, output, example, None),
+                        example,
+                    )),
                 }
             }
-            deterministic => MetricStep::Done(deterministic.score_now(output, example)),
+            deterministic => {
+                MetricStep::Done(teaches(deterministic.score_now(output, example), example))
+            }
         }
     }
 
@@ -262,7 +267,9 @@ impl MetricSpec {
         example: &Example,
     ) -> Result<Score, String> {
         match self {
-            MetricSpec::Judge { scale, .. } => judge::finish(reply, *scale),
+            MetricSpec::Judge { scale, .. } => {
+                judge::finish(reply, *scale).map(|score| teaches(score, example))
+            }
             MetricSpec::Combination { parts, objectives } => {
                 let judged = parts
                     .iter()
@@ -271,7 +278,7 @@ impl MetricSpec {
                         _ => None,
                     })
                     .ok_or("this combination has no judge")??;
-                Ok(combine(parts, *objectives, output, example, Some(judged)))
+                Ok(teaches(combine(parts, *objectives, output, example, Some(judged)), example))
             }
             _ => Err("this metric does not use a judge".into()),
         }
@@ -360,6 +367,24 @@ impl MetricSpec {
     }
 }
 
+/// Feedback that teaches: a miss on an example that has an expected answer always states it (a
+/// custom script's or a judge's own words may not), so the reflection model can learn what was
+/// right.
+fn teaches(mut score: Score, example: &Example) -> Score {
+    let expected = example.expected.trim();
+    let stated =
+        score.feedback.contains(expected) || score.feedback.contains("The expected answer is");
+    if score.score < 1.0 && !expected.is_empty() && !stated {
+        let sep = if score.feedback.trim().is_empty() { "" } else { " " };
+        score.feedback = format!(
+            "{}{sep}The expected answer is \"{}\".",
+            score.feedback.trim_end(),
+            clip(expected, 300)
+        );
+    }
+    score
+}
+
 fn fold(a: &str, b: &str, case_sensitive: bool) -> (String, String) {
     if case_sensitive { (a.to_owned(), b.to_owned()) } else { (a.to_lowercase(), b.to_lowercase()) }
 }
@@ -385,14 +410,19 @@ fn score_regex(
         !full_match || c.get(0).is_some_and(|m| m.start() == 0 && m.end() == subject.len())
     });
     let Some(captures) = captures else {
-        let how = if full_match {
-            "the whole answer must match"
+        let how =
+            if full_match { "the whole answer must match" } else { "the answer has no match for" };
+        let want = if expected.is_empty() {
+            String::new()
         } else {
-            "the answer must contain a match for"
+            format!(" The expected answer is \"{}\".", clip(expected, 200))
         };
         return Score::new(
             0.0,
-            format!("Incorrect: {how} the pattern {pattern}; got \"{}\".", clip(subject, 200)),
+            format!(
+                "Incorrect: {how} the pattern {pattern}; got \"{}\".{want}",
+                clip(subject, 200)
+            ),
         );
     };
     match group {

@@ -76,7 +76,12 @@ pub(crate) fn score_json(output: &str, expected: &str, fields: &[String]) -> Sco
     let feedback = if notes.is_empty() {
         format!("Correct: all {} fields match.", checked.len())
     } else {
-        format!("{right} of {} fields correct; {}.", checked.len(), notes.join("; "))
+        format!(
+            "{right} of {} fields correct; {}. The expected answer is {}.",
+            checked.len(),
+            notes.join("; "),
+            clip(expected.trim(), 300)
+        )
     };
     Score::new(score, feedback)
 }
@@ -136,13 +141,13 @@ mod tests {
         assert!((s.score - 2.0 / 3.0).abs() < 1e-12);
         assert_eq!(
             s.feedback,
-            "2 of 3 fields correct; missing fields: city; unexpected extra fields: x."
+            "2 of 3 fields correct; missing fields: city; unexpected extra fields: x. The expected answer is {\"name\": \"Ada\", \"age\": 36, \"city\": \"London\"}."
         );
         let s = score_json(r#"{"name": "Bob"}"#, r#"{"name": "Ada", "age": 36}"#, &["name".into()]);
         assert_eq!(s.score, 0.0);
         assert_eq!(
             s.feedback,
-            "0 of 1 fields correct; wrong values: \"name\" is \"Bob\" but should be \"Ada\"."
+            "0 of 1 fields correct; wrong values: \"name\" is \"Bob\" but should be \"Ada\". The expected answer is {\"name\": \"Ada\", \"age\": 36}."
         );
         let bad = score_json("name: Ada", r#"{"name": "Ada"}"#, &[]);
         assert_eq!(bad.score, 0.0);

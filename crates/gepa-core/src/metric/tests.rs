@@ -170,7 +170,7 @@ fn json_fields() {
         r#"{"name": "Ada"}"#,
         r#"{"name": "Ada", "age": 36}"#,
         0.5,
-        "1 of 2 fields correct; missing fields: age.",
+        "1 of 2 fields correct; missing fields: age. The expected answer is {\"name\": \"Ada\", \"age\": 36}.",
     );
 }
 
@@ -237,7 +237,7 @@ fn custom_script() {
             .into(),
     };
     check(&m, "the answer is 4", "4", 1.0, "has it");
-    check(&m, "five", "4", 0.0, "Custom metric score: 0.");
+    check(&m, "five", "4", 0.0, "Custom metric score: 0. The expected answer is \"4\".");
     let broken = MetricSpec::Custom { script: "let x = 1;\nx / undefined".into() };
     assert!(score(&broken, "x", "4").feedback.starts_with("The custom metric failed: line 2:"));
     assert!(
@@ -367,5 +367,82 @@ mod properties {
                 prop_assert!(!s.feedback.is_empty());
             }
         }
+    }
+}
+
+/// Every miss on an example with an expected answer states that answer and what was wrong.
+#[test]
+fn every_miss_states_the_expected_answer_and_what_was_wrong() {
+    let regex = |group| MetricSpec::Regex {
+        pattern: r"(\d{4}-\d{2}-\d{2})".into(),
+        full_match: false,
+        group,
+    };
+    let cases: Vec<(MetricSpec, &str, &str, &str)> = vec![
+        (
+            MetricSpec::ExactMatch { case_sensitive: false },
+            "Paris, France",
+            "Paris",
+            "got \"Paris, France\"",
+        ),
+        (MetricSpec::NormalizedMatch, "Lyon", "Paris", "got \"Lyon\""),
+        (MetricSpec::Contains { case_sensitive: false }, "Lyon", "Paris", "must appear verbatim"),
+        // The issue's case: a regex with a capture group and a reply with no match.
+        (regex(Some(1)), "March 4th, 2024", "2024-03-04", "has no match for the pattern"),
+        (regex(None), "March 4th, 2024", "2024-03-04", "got \"March 4th, 2024\""),
+        (MetricSpec::TokenF1, "the blue whale", "blue whale calf", "leaves out words"),
+        (
+            MetricSpec::Numeric { abs_tol: 0.0, rel_tol: 0.0, label: None },
+            "I don't know",
+            "42",
+            "no number found",
+        ),
+        (MetricSpec::Numeric { abs_tol: 0.0, rel_tol: 0.0, label: None }, "41", "42", "read as 41"),
+        (
+            MetricSpec::Json { fields: Vec::new() },
+            "name: Ada",
+            r#"{"name": "Ada"}"#,
+            "not valid JSON",
+        ),
+        (
+            MetricSpec::Json { fields: Vec::new() },
+            r#"{"name": "Bob"}"#,
+            r#"{"name": "Ada"}"#,
+            "should be \"Ada\"",
+        ),
+        (
+            MetricSpec::Choice { labels: vec!["billing".into(), "login".into()] },
+            "no idea",
+            "billing",
+            "names none of the labels",
+        ),
+        (
+            MetricSpec::Choice { labels: vec!["billing".into(), "login".into()] },
+            "login",
+            "billing",
+            "answered \"login\"",
+        ),
+        (
+            MetricSpec::Format {
+                min_chars: None,
+                max_chars: Some(5),
+                pattern: None,
+                single_line: false,
+            },
+            "far too long",
+            "short",
+            "at most 5 characters",
+        ),
+        (MetricSpec::Custom { script: "0.0".into() }, "x", "y", "score: 0"),
+    ];
+    for (metric, output, expected, wrong) in cases {
+        let got = score(&metric, output, expected);
+        assert!(got.score < 1.0, "{metric:?}");
+        assert!(got.feedback.contains(wrong), "{metric:?}: says what was wrong: {}", got.feedback);
+        let stated = got.feedback.contains(&format!("\"{expected}\""))
+            || got.feedback.contains("The expected answer is")
+            || got.feedback.contains(&format!("expected {expected}"))
+            || got.feedback.contains(&format!("correct answer is {expected}"));
+        assert!(stated, "{metric:?}: states the expected answer: {}", got.feedback);
     }
 }

@@ -162,9 +162,17 @@ pub fn summarize(events: &[Event]) -> String {
             Event::ReflectionRequested { task, component, .. } => {
                 format!("  task {task}: reflect on {component}")
             }
-            Event::ReflectionReceived { task, proposal, .. } => {
-                format!("  task {task}: proposal {proposal:?}")
+            Event::ReflectionReceived { task, proposal, attempt, salvaged, .. } => format!(
+                "  task {task}: proposal {proposal:?}{}{}",
+                if *attempt > 1 { format!(" (ask {attempt})") } else { String::new() },
+                if *salvaged { " (salvaged)" } else { "" }
+            ),
+            Event::ReflectionRetried { task, attempt, reason, .. } => {
+                format!("  task {task}: asked again (ask {attempt}): {}", reason.describe())
             }
+            Event::ValidationSkipped { task, needed, remaining, .. } => format!(
+                "  task {task}: accepted, not validated ({needed} rollouts needed, {remaining} left)"
+            ),
             Event::ProposalRejected { task, rejection, .. } => {
                 format!("  task {task}: rejected {rejection:?}")
             }

@@ -1,0 +1,277 @@
+use std::collections::BTreeSet;
+
+use super::*;
+
+fn none() -> BTreeSet<String> {
+    BTreeSet::new()
+}
+
+fn names(list: &[&str]) -> BTreeSet<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+// Spec §11 item 14: the fence-extraction cases.
+#[test]
+fn extraction_drops_language_tag() {
+    assert_eq!(extract_proposal("```markdown\nBe precise.\n```"), "Be precise.");
+    assert_eq!(extract_proposal("```\nBe precise.\n```"), "Be precise.");
+}
+
+#[test]
+fn extraction_ignores_text_outside_fences() {
+    assert_eq!(extract_proposal("Here you go:\n```\nNew text.\n```\nHope it helps!"), "New text.");
+}
+
+#[test]
+fn extraction_keeps_inner_fences_using_the_outermost_pair() {
+    let reply = "```\nUse this format:\n```json\n{\"a\": 1}\n```\nDone.\n```";
+    assert_eq!(extract_proposal(reply), "Use this format:\n```json\n{\"a\": 1}\n```\nDone.");
+}
+
+#[test]
+fn extraction_trims_whitespace() {
+    assert_eq!(extract_proposal("  \n```\n\n  Spaced out.  \n\n```  \n"), "Spaced out.");
+}
+
+#[test]
+fn extraction_handles_unterminated_opening_fence() {
+    assert_eq!(extract_proposal("```text\nNever closed."), "Never closed.");
+}
+
+#[test]
+fn extraction_handles_trailing_fence_only() {
+    assert_eq!(extract_proposal("Only a closing fence.\n```"), "Only a closing fence.");
+}
+
+#[test]
+fn extraction_keeps_a_lone_fence_in_the_middle() {
+    assert_eq!(extract_proposal("Before ``` after"), "Before ``` after");
+}
+
+#[test]
+fn extraction_without_fences_returns_trimmed_text() {
+    assert_eq!(extract_proposal("  Just text.  "), "Just text.");
+}
+
+#[test]
+fn extraction_keeps_a_meaningful_first_line() {
+    // The reference drops any single-token first line; we only drop tag-like ones.
+    assert_eq!(extract_proposal("```\nInstructions:\nBe brief.\n```"), "Instructions:\nBe brief.");
+    assert_eq!(extract_proposal("```one-liner```"), "one-liner");
+}
+
+#[test]
+fn a_block_is_complete_only_when_every_fence_is_closed() {
+    assert!(closes_its_blocks("```\nBe brief.\n```\nThis rewrite makes the"));
+    assert!(closes_its_blocks("```a``` and ```b```"));
+    assert!(!closes_its_blocks("```\nBe brief and"));
+    assert!(!closes_its_blocks("```a``` and then ```b is cut"));
+    assert!(!closes_its_blocks("No fences, cut off mid"));
+}
+
+#[test]
+fn a_cut_off_reply_keeps_its_complete_lines_when_they_are_enough() {
+    let parent = "Convert the date to ISO 8601.";
+    let reply = "```\nConvert the given date to ISO 8601 (YYYY-MM-DD).\nMonths written as words become two-digit numbers.\nTwo-digit ye";
+    assert_eq!(
+        salvage_cut_off(reply, parent).as_deref(),
+        Some(
+            "Convert the given date to ISO 8601 (YYYY-MM-DD).\nMonths written as words become two-digit numbers."
+        )
+    );
+    assert_eq!(salvage_cut_off("```\nConvert the", parent), None, "nothing complete");
+    assert_eq!(
+        salvage_cut_off("```\nISO.\nTwo-digit ye", parent),
+        None,
+        "too short to replace the parent"
+    );
+    assert_eq!(
+        salvage_cut_off("Convert dates to ISO 8601, always four-digit years.\nNo", parent)
+            .as_deref(),
+        Some("Convert dates to ISO 8601, always four-digit years."),
+        "a reply without a fence"
+    );
+}
+
+// From the issue's user test: Qwen2.5-Coder-1.5B answered with the instruction inside a JSON string.
+#[test]
+fn an_instruction_wrapped_in_json_is_taken_as_its_string() {
+    assert_eq!(
+        unwrap_json_instruction(
+            r#"{"text": "Convert the given date to ISO format. Ensure the year has four digits."}"#
+        )
+        .as_deref(),
+        Some("Convert the given date to ISO format. Ensure the year has four digits.")
+    );
+    assert_eq!(
+        unwrap_json_instruction(r#"{"instruction": "Be brief."}"#).as_deref(),
+        Some("Be brief.")
+    );
+    assert_eq!(
+        unwrap_json_instruction(r#"{"new_text": "Be brief."}"#).as_deref(),
+        Some("Be brief.")
+    );
+    assert_eq!(
+        unwrap_json_instruction(r#"{"rules": "Be brief."}"#).as_deref(),
+        Some("Be brief."),
+        "a single string value"
+    );
+    assert_eq!(unwrap_json_instruction(r#"{"rules": ["a", "b"], "format": "x"}"#), None);
+    assert_eq!(unwrap_json_instruction("Be brief."), None);
+}
+
+#[test]
+fn screening_rejects_unusable_proposals() {
+    let parent = "Answer the question about {{question}} with a number.";
+    let q = names(&["question"]);
+    assert_eq!(screen_text(parent, "", None, &q), Err(ScreenReject::Empty));
+    assert_eq!(
+        screen_text(parent, " Answer the question about {{question}}\nwith a number. ", None, &q),
+        Err(ScreenReject::SameAsParent)
+    );
+    assert!(matches!(
+        screen_text(parent, "{\"rules\": [\"be good {{question}}\"]}", None, &q),
+        Err(ScreenReject::WrongShape { .. })
+    ));
+    assert!(matches!(
+        screen_text(parent, "Answer with a number.", None, &q),
+        Err(ScreenReject::WrongShape { reason }) if reason.contains("{{question}}")
+    ));
+    assert!(matches!(
+        screen_text(parent, &"Repeat this line please.\n".repeat(6), None, &q),
+        Err(ScreenReject::WrongShape { .. })
+    ));
+    // Seen with a real model: a looping paragraph whose copies differ only in a final period.
+    let looped =
+        "The expected answer should be the date in ISO form and nothing else {{question}}.\n\n"
+            .repeat(2)
+            + "The expected answer should be the date in ISO form and nothing else {{question}}\n";
+    assert!(matches!(screen_text(parent, &looped, None, &q), Err(ScreenReject::WrongShape { .. })));
+    let fine = "Answer {{question}} with digits.\nUse digits only.\nNo words.";
+    assert_eq!(screen_text(parent, fine, None, &q), Ok(()));
+    assert_eq!(
+        screen_text(parent, "Reply with digits only for {{question}}.", Some(10), &q),
+        Err(ScreenReject::TooLong { chars: 40, limit: 10 })
+    );
+}
+
+#[test]
+fn the_prompts_own_record_scaffold_is_an_echo() {
+    let echo = "### Example 1\nInputs:\n- q: 2+2\nAssistant's output:\nfour\nScore: 0\nFeedback: Expected 4.";
+    assert!(
+        matches!(screen_text("Be good.", echo, None, &none()), Err(ScreenReject::WrongShape { reason }) if reason.contains("echoes"))
+    );
+}
+
+#[test]
+fn few_shot_demonstrations_are_not_echoes() {
+    // The shape a coder model writes when it teaches by example.
+    let demo = "Classify each support ticket with one label: billing, login, bug or feature.\n\n\
+                ### Example 1\nTicket: I was charged twice.\nAnswer: billing\n\n\
+                ### Example 2\nTicket: The app crashes when I upload a photo.\nAnswer: bug";
+    assert_eq!(screen_text("Classify the ticket.", demo, None, &none()), Ok(()));
+}
+
+#[test]
+fn a_repeated_short_line_such_as_a_label_is_not_a_loop() {
+    let labels = "Reply with the label only.\nTicket about payments\nLabel: billing\nTicket about passwords\n\
+                  Label: login\nTicket about refunds\nLabel: billing\nTicket about invoices\nLabel: billing\n\
+                  Ticket about charges\nLabel: billing\nTicket about receipts\nLabel: billing";
+    assert_eq!(screen_text("Classify the ticket.", labels, None, &none()), Ok(()));
+}
+
+#[test]
+fn placeholders_naming_inputs_or_earlier_outputs_are_valid() {
+    let available = names(&["text", "draft"]);
+    assert_eq!(
+        screen_text(
+            "Fix the grammar.",
+            "Fix the grammar of {{text}}, keeping {{draft}}'s meaning.",
+            None,
+            &available
+        ),
+        Ok(())
+    );
+    assert!(matches!(
+        screen_text("Fix the grammar.", "Fix the grammar of {{txt}}.", None, &available),
+        Err(ScreenReject::WrongShape { reason }) if reason.contains("{{txt}}")
+    ));
+}
+
+#[test]
+fn corrections_say_what_was_wrong_and_what_to_do() {
+    let available = names(&["date"]);
+    let fix = |r: ScreenReject| r.correction("system", &available);
+    assert!(fix(ScreenReject::SameAsParent).contains("identical to the current one"));
+    assert!(
+        fix(ScreenReject::Truncated).contains("cut off")
+            && fix(ScreenReject::Truncated).contains("shorter")
+    );
+    let json =
+        fix(ScreenReject::WrongShape { reason: "is a JSON value, not instruction text".into() });
+    assert!(json.contains("plain text, not JSON"), "{json}");
+    assert!(json.contains("These placeholders exist: {{date}}."), "{json}");
+    assert!(fix(ScreenReject::DuplicateOf { index: 3 }).contains("already tried"));
+}
+
+#[test]
+fn reference_style_prompt_has_the_reference_structure() {
+    let records = vec![ReflectiveRecord {
+        inputs: vec![("q".into(), "x".into())],
+        output: "y".into(),
+        feedback: "wrong".into(),
+        score: 0.0,
+    }];
+    let messages = reflection_messages(
+        ReflectionStyle::Reference,
+        ReflectionMode::Rewrite,
+        "system",
+        "Be good.",
+        &records,
+        None,
+    );
+    assert_eq!(messages.len(), 1, "a single user message, like the reference");
+    let text = &messages[0].content;
+    assert!(
+        text.contains("```\nBe good.\n```")
+            && text.contains("### Example 1")
+            && text.contains("domain-specific")
+    );
+    assert!(text.ends_with("inside ``` blocks."));
+}
+
+#[test]
+fn our_prompt_shows_text_records_placeholders_and_note_asks_for_prose_and_never_says_grader() {
+    let records = vec![ReflectiveRecord {
+        inputs: vec![("question".into(), "2+2?".into())],
+        output: "four".into(),
+        feedback: "Expected 4 (digits).".into(),
+        score: 0.0,
+    }];
+    for mode in [ReflectionMode::Rewrite, ReflectionMode::Edit] {
+        let messages = reflection_messages(
+            ReflectionStyle::Rules,
+            mode,
+            "system",
+            "Answer {{question}}.",
+            &records,
+            Some("Prefer digits."),
+        );
+        assert_eq!(messages.len(), 2);
+        let all = format!("{}\n{}", messages[0].content, messages[1].content);
+        let user = &messages[1].content;
+        assert!(user.contains("```\nAnswer {{question}}.\n```"));
+        assert!(user.contains("### Example 1"));
+        assert!(user.contains("- question: 2+2?"));
+        assert!(user.contains("Feedback: Expected 4 (digits)."));
+        assert!(user.contains("{{question}}"));
+        assert!(user.contains("Prefer digits."));
+        assert!(!all.to_lowercase().contains("grader"), "{mode:?}: {all}");
+        match mode {
+            ReflectionMode::Rewrite => assert!(user.contains("not JSON or code")),
+            ReflectionMode::Edit => {
+                assert!(user.contains("REPLACE:") && user.contains("edit lines only"))
+            }
+        }
+    }
+}
