@@ -13,8 +13,16 @@ the default adapter's "contains the answer"); with OUT_PROMPT, writes the best p
 As in our `bench_config`, the task model answers at temperature 0 and the reflection model
 samples at the server's default.
 
+With SCORE_STREAM set (the path of our `score_stream` example binary), the default adapter's
+evaluator is replaced by our metric: gepa sees exactly the score and feedback text our engine
+would (the quality benchmark's "same metric and feedback text for both").
+
 Usage: python_gepa.py BASE_URL CONCURRENCY BUDGET CONFIG_JSON [SEED TASK_MAX REFLECTION_MAX OUT_PROMPT]
+(a reply limit of 0 means none: the server's own)
 """
+import os
+import subprocess
+import threading
 import json
 import sys
 import time
@@ -30,7 +38,7 @@ seed, task_max, reflection_max, out_prompt = (sys.argv[5:9] + [None] * 4)[:4]
 
 def chat(messages, max_tokens=None, temperature=None):
     payload = {"model": "bench", "messages": messages}
-    if max_tokens:
+    if max_tokens and int(max_tokens) > 0:
         payload["max_tokens"] = int(max_tokens)
     if temperature is not None:
         payload["temperature"] = temperature
@@ -56,14 +64,32 @@ def example(e):
     text = template
     for name, value in e["inputs"].items():
         text = text.replace("{{" + name + "}}", value)
-    return {"input": text, "answer": e["expected"], "additional_context": {}}
+    return {"input": text, "answer": e["expected"], "additional_context": {}, "inputs": e["inputs"]}
 
 
 trainset = [example(e) for e in config["setup"]["data"]["train"]]
 valset = [example(e) for e in config["setup"]["data"]["val"]]
 seed_prompt = config["setup"]["seed"]["system"]
 
-adapter = DefaultAdapter(model="openai/bench", max_litellm_workers=concurrency)
+class OurMetric:
+    """Our metric and feedback, through the `score_stream` binary (one process, one line each)."""
+
+    def __init__(self, binary):
+        self.process = subprocess.Popen([binary, config_path], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.lock = threading.Lock()
+
+    def __call__(self, data, response):
+        from gepa.adapters.default_adapter.default_adapter import EvaluationResult
+        line = json.dumps({"inputs": data.get("inputs", {}), "expected": data["answer"], "output": response})
+        with self.lock:
+            self.process.stdin.write(line + "\n")
+            self.process.stdin.flush()
+            answer = json.loads(self.process.stdout.readline())
+        return EvaluationResult(score=answer["score"], feedback=answer["feedback"], objective_scores=None)
+
+
+stream = os.environ.get("SCORE_STREAM")
+adapter = DefaultAdapter(model="openai/bench", max_litellm_workers=concurrency, evaluator=OurMetric(stream) if stream else None)
 adapter._lm = PoolLM()
 start = time.monotonic()
 result = gepa.optimize(
@@ -73,7 +99,7 @@ result = gepa.optimize(
     adapter=adapter,
     reflection_lm=lambda prompt: chat([{"role": "user", "content": prompt}], reflection_max),
     max_metric_calls=budget,
-    skip_perfect_score=False,
+    skip_perfect_score=os.environ.get("SKIP_PERFECT") == "1",
     seed=int(seed or 0),
     display_progress_bar=False,
     logger=type("Quiet", (), {"log": lambda self, *a, **k: None})(),

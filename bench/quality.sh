@@ -1,32 +1,35 @@
 #!/usr/bin/env bash
-# Optimisation quality: ours vs Python gepa 0.1.4's `optimize` with its default adapter, on the
-# support-triage example (14 train / 14 validation / 8 held-out test), the same real local model
-# on llama-server as task and reflection model, the same rollout budget, seeds 0, 1 and 2.
-# Both best prompts (and the seed) are scored by `gepa eval` with the example's metric on the
-# held-out test set and on all 36 rows of the example (steadier than 8 test rows), so those
-# columns are comparable; "best val" is each optimiser's own validation score (ours: the
-# example's metric; gepa's default adapter: "contains the answer").
-# Both optimisers and all seeds run side by side, sharing the server's four slots, so the
-# wall-time column is under shared load: bench/orchestration.sh is the speed comparison. The task
-# model answers at temperature 0 (nearly reproducible: llama-server's batched slots are not
-# bit-stable), the reflection model samples at the server's default; replies are capped at 24
-# tokens (task) and 300 (reflection) for both.
-# Not a test: it prints a table; BENCHMARKS.md records the numbers.
+# Optimisation quality: ours (rewrite and edit-mode reflection) vs Python gepa 0.1.4's `optimize`
+# with its default adapter, on three example tasks (support-triage; date-normalization;
+# warehouse-bins, whose codes can only be learned from feedback) × three seeds, the same real
+# local model on llama-server as task and reflection model, the same split (8 held-out rows, the
+# rest halved into train and validation), the same rollout budget, skip-perfect on for both, and
+# the same metric and feedback text: gepa's evaluator is our metric (bench/python_gepa.py with
+# SCORE_STREAM). Every best prompt (and the seed) is scored by `gepa eval` on the held-out rows
+# and on all rows of the task. For ours, the run file also gives the proposals screened, retried
+# and salvaged, and how many iterations that asked for a reflection produced an evaluated
+# proposal (bench/run_stats.py).
+# The task model answers at temperature 0 with 24 tokens at most; the reflection model samples
+# at the server's default with the server's own reply limit, for both optimisers.
+# Everything runs side by side, sharing the server's four slots, so wall times are under shared
+# load (bench/orchestration.sh is the speed comparison).
+# Not a test: it prints tables; BENCHMARKS.md records the numbers.
 # Usage: bench/quality.sh [BUDGET]
 #   GEPA_LLM=qwen0.5b    the stronger opt-in model (see ./dev)
-#   QUALITY_SEEDS="0 1 2" which seeds; QUALITY_OUT=DIR where run files and best prompts stay
-#   QUALITY_WHO="ours gepa" which optimisers; QUALITY_BUDGET_MODE=reference lets ours overshoot
-#   the budget on its last iteration as gepa does (default: strict, never over the budget)
+#   QUALITY_TASKS="support-triage date-normalization warehouse-bins"  QUALITY_SEEDS="0 1 2"
+#   QUALITY_WHO="ours ours-edit gepa"  QUALITY_OUT=DIR (run files and best prompts stay there)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUDGET=${1:-100}
+BUDGET=${1:-150}
+TASKS=${QUALITY_TASKS:-support-triage date-normalization warehouse-bins}
 SEEDS=${QUALITY_SEEDS:-0 1 2}
-WHO=${QUALITY_WHO:-ours gepa}
-MODE=${QUALITY_BUDGET_MODE:-strict}
+WHO=${QUALITY_WHO:-ours ours-edit gepa}
+export BENCH_SKIP_PERFECT=1 SKIP_PERFECT=1
 cd "$ROOT"
-cargo build --release -q -p gepa-cli --bin gepa --example bench_config
+cargo build --release -q -p gepa-cli --bin gepa --example bench_config --example score_stream
 GEPA="$ROOT/target/release/gepa"
 CONFIG_TOOL="$ROOT/target/release/examples/bench_config"
+export SCORE_STREAM="$ROOT/target/release/examples/score_stream"
 VENV=${GEPA_CACHE:-$HOME/.cache/gepa-playground}/bench-python-gepa
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import gepa' 2>/dev/null; then
   python3 -m venv "$VENV"
@@ -34,51 +37,89 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import gepa' 2>/dev/n
 fi
 URL=$(./dev llm start | tail -1)
 WORK=${QUALITY_OUT:-$ROOT/target/bench/quality}
-mkdir -p "$WORK"
+mkdir -p "$WORK/rows"
 # score CONFIG [PROMPT_FILE [DATA]]: on the held-out test set, or on DATA.
-score() { "$GEPA" eval --config "$1" --task-url "$URL" --timeout 900 ${2:+--prompt "$2"} ${3:+--data "$3"} | sed -E 's/^Score ([0-9.]+).*/\1/'; }
-# Every row of the example (train, validation and test): steadier than 8 test rows, and both
-# optimisers trained on the same rows.
-python3 -c "import json, sys; print(json.load(open(sys.argv[1]))['data'], end='')" static/examples/support-triage.json > "$WORK/all.csv"
+score() { "$GEPA" eval --config "$1" --task-url "$URL" --timeout 1800 ${2:+--prompt "$2"} ${3:+--data "$3"} | sed -E 's/^Score ([0-9.]+).*/\1/'; }
 seconds_since() { python3 -c "import sys; print(f'{$(date +%s.%N) - float(sys.argv[1]):.0f}')" "$1"; }
 
-# One optimiser on one seed: writes its table row to $WORK/row$seed-$1.md.
-run_ours() {
-  local seed=$1 cfg="$WORK/q$1.json" start wall best_val rollouts best
-  start=$(date +%s.%N)
-  "$GEPA" run "$cfg" --out "$WORK/q$seed.run.json" --task-url "$URL" --timeout 900 --quiet > "$WORK/ours$seed.txt"
-  wall=$(seconds_since "$start")
-  best_val=$(sed -nE 's/^Best candidate: #[0-9]+, validation ([0-9.]+).*/\1/p' "$WORK/ours$seed.txt")
-  rollouts=$(sed -nE 's/.*\), ([0-9]+) rollouts.*/\1/p' "$WORK/ours$seed.txt")
-  best=$(awk '/^--- system ---$/{on=1; next} /^Share link:/{on=0} on' "$WORK/ours$seed.txt")
-  printf '%s' "$best" > "$WORK/ours$seed-best.txt"   # without the trailing newline, as gepa's
-  printf '| %s | ours (%s budget) | %s | %s | %s | %s | %s | %s | %s |\n' "$seed" "$MODE" "$(cat "$WORK/seed$seed.test")" "$best_val" \
-    "$(score "$cfg" "$WORK/ours$seed-best.txt")" "$(score "$cfg" "$WORK/ours$seed-best.txt" "$WORK/all.csv")" "$(wc -c < "$WORK/ours$seed-best.txt")" "$rollouts" "$wall" > "$WORK/row$seed-ours.md"
-}
-run_gepa() {
-  local seed=$1 cfg="$WORK/q$1.json" out gval gcalls gwall
-  out=$("$VENV/bin/python" bench/python_gepa.py "$URL" 4 "$BUDGET" "$cfg" "$seed" 24 300 "$WORK/gepa$seed-best.txt")
-  read -r gval gcalls gwall < <(python3 -c "import json,sys; r=json.loads(sys.argv[1]); print(r['best_val'], r['metric_calls'], round(r['wall_s']))" "$out")
-  printf '| %s | python gepa 0.1.4 | %s | %s | %s | %s | %s | %s | %s |\n' "$seed" "$(cat "$WORK/seed$seed.test")" "$gval" \
-    "$(score "$cfg" "$WORK/gepa$seed-best.txt")" "$(score "$cfg" "$WORK/gepa$seed-best.txt" "$WORK/all.csv")" "$(wc -c < "$WORK/gepa$seed-best.txt")" "$gcalls" "$gwall" > "$WORK/row$seed-gepa.md"
+# row TASK SEED WHO BEST_FILE EXTRA_JSON: scores the best prompt and writes the row as JSON.
+row() {
+  local task=$1 seed=$2 who=$3 best=$4 extra=$5 cfg="$WORK/$1-$2.json"
+  python3 - "$task" "$seed" "$who" "$(cat "$WORK/$task-$seed.seedtest")" "$(score "$cfg" "$best")" \
+    "$(score "$cfg" "$best" "$WORK/$task-all.csv")" "$(wc -c < "$best")" "$extra" > "$WORK/rows/$task-$seed-$who.json" <<'PY'
+import json, sys
+task, seed, who, seed_test, test, all_rows, chars, extra = sys.argv[1:]
+row = {"task": task, "seed": int(seed), "who": who, "seed_test": float(seed_test), "test": float(test), "all_rows": float(all_rows), "chars": int(chars)}
+row.update(json.loads(extra))
+print(json.dumps(row))
+PY
 }
 
-for seed in $SEEDS; do
-  rm -f "$WORK/row$seed-"*.md
-  "$CONFIG_TOOL" "$WORK/q$seed.json" "$BUDGET" 4 1 "$seed" 24 300 "$MODE"
-  score "$WORK/q$seed.json" > "$WORK/seed$seed.test"
+run_ours() { # TASK SEED [edit]
+  local task=$1 seed=$2 mode=${3:-} cfg="$WORK/$1-$2${3:+-$3}.json" who="ours${3:+-$3}" start out
+  start=$(date +%s.%N)
+  out="$WORK/$task-$seed-$who"
+  "$GEPA" run "$cfg" --out "$out.run.json" --task-url "$URL" --timeout 1800 --quiet > "$out.txt"
+  local wall; wall=$(seconds_since "$start")
+  awk '/^--- system ---$/{on=1; next} /^Share link:/{on=0} on' "$out.txt" | python3 -c 'import sys; sys.stdout.write(sys.stdin.read().rstrip("\n"))' > "$out-best.txt"
+  local best_val; best_val=$(sed -nE 's/^Best candidate: #[0-9]+, validation ([0-9.]+).*/\1/p' "$out.txt")
+  local stats; stats=$(python3 bench/run_stats.py "$out.run.json")
+  row "$task" "$seed" "$who" "$out-best.txt" "$(python3 -c "import json,sys; s=json.loads(sys.argv[1]); s.update(best_val=float(sys.argv[2]), wall=int(sys.argv[3])); print(json.dumps(s))" "$stats" "$best_val" "$wall")"
+}
+run_ours-edit() { run_ours "$1" "$2" edit; }
+run_gepa() { # TASK SEED
+  local task=$1 seed=$2 cfg="$WORK/$1-$2.json" out
+  out=$("$VENV/bin/python" bench/python_gepa.py "$URL" 4 "$BUDGET" "$cfg" "$seed" 24 0 "$WORK/$task-$seed-gepa-best.txt")
+  row "$task" "$seed" gepa "$WORK/$task-$seed-gepa-best.txt" "$(python3 -c "import json,sys; r=json.loads(sys.argv[1]); print(json.dumps({'best_val': r['best_val'], 'rollouts': r['metric_calls'], 'candidates': r['candidates'], 'wall': round(r['wall_s'])}))" "$out")"
+}
+
+for task in $TASKS; do
+  python3 -c "import json, sys; print(json.load(open(sys.argv[1]))['data'], end='')" "static/examples/$task.json" > "$WORK/$task-all.csv"
+  for seed in $SEEDS; do
+    rm -f "$WORK/rows/$task-$seed-"*.json
+    BENCH_TASK=$task "$CONFIG_TOOL" "$WORK/$task-$seed.json" "$BUDGET" 4 1 "$seed" 24 0
+    BENCH_TASK=$task BENCH_REFLECTION_MODE=edit "$CONFIG_TOOL" "$WORK/$task-$seed-edit.json" "$BUDGET" 4 1 "$seed" 24 0
+    score "$WORK/$task-$seed.json" > "$WORK/$task-$seed.seedtest"
+  done
 done
 pids=()
-for seed in $SEEDS; do
-  for who in $WHO; do
-    "run_$who" "$seed" & pids+=("$!")
+for task in $TASKS; do
+  for seed in $SEEDS; do
+    for who in $WHO; do
+      "run_$who" "$task" "$seed" & pids+=("$!")
+    done
   done
 done
 failed=0
 for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
-printf '| seed | optimiser | seed test | best val (own metric) | best test | best, all rows | best prompt chars | rollouts | wall s (shared) |\n'
-printf '| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n'
-for seed in $SEEDS; do
-  for who in $WHO; do cat "$WORK/row$seed-$who.md" 2>/dev/null || echo "| $seed | $who: failed | | | | | | | |"; done
-done
+python3 - "$WORK/rows" "$BUDGET" <<'PY'
+import glob, json, sys
+from collections import defaultdict
+rows = [json.load(open(p)) for p in sorted(glob.glob(sys.argv[1] + "/*.json"))]
+budget = int(sys.argv[2])
+print("| task | seed | optimiser | seed test | best val | best test | best, all rows | rollouts | screened / retried / salvaged | reflection iterations with an evaluated proposal | chars | wall s |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+for r in sorted(rows, key=lambda r: (r["task"], r["seed"], r["who"])):
+    ours = "screened" in r
+    sr = f"{r['screened']} / {r['retried']} / {r['salvaged']}" if ours else "–"
+    it = f"{r['evaluated_iterations']} of {r['reflection_iterations']}" if ours else "–"
+    print(f"| {r['task']} | {r['seed']} | {r['who']} | {r['seed_test']:.3f} | {r['best_val']:.3f} | {r['test']:.3f} | {r['all_rows']:.3f} | {r['rollouts']} | {sr} | {it} | {r['chars']} | {r['wall']} |")
+print()
+print("| task | optimiser | mean seed test | mean best test | mean best, all rows | mean rollouts | evaluated / reflection iterations | over budget |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+groups = defaultdict(list)
+for r in rows:
+    groups[(r["task"], r["who"])].append(r)
+overall = defaultdict(list)
+mean = lambda xs: sum(xs) / len(xs)
+for (task, who), rs in sorted(groups.items()):
+    overall[who].append(mean([r["test"] for r in rs]))
+    ours = "screened" in rs[0]
+    it = f"{sum(r['evaluated_iterations'] for r in rs)} / {sum(r['reflection_iterations'] for r in rs)}" if ours else "–"
+    over = sum(1 for r in rs if r["rollouts"] > budget)
+    print(f"| {task} | {who} | {mean([r['seed_test'] for r in rs]):.3f} | {mean([r['test'] for r in rs]):.3f} | {mean([r['all_rows'] for r in rs]):.3f} | {mean([r['rollouts'] for r in rs]):.0f} | {it} | {over} of {len(rs)} |")
+print()
+for who, xs in sorted(overall.items()):
+    print(f"mean held-out score over tasks, {who}: {mean(xs):.3f}")
+PY
 exit "$failed"

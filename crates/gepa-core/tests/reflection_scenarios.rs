@@ -156,11 +156,11 @@ fn an_instruction_wrapped_in_json_is_evaluated_as_that_instruction() {
 }
 
 #[test]
-fn edit_mode_applies_the_edits_and_asks_again_when_a_quote_is_wrong() {
+fn edit_mode_applies_the_edits_and_asks_again_when_they_change_nothing() {
     let config =
         RunConfig { reflection_mode: ReflectionMode::Edit, ..one_iteration(RunConfig::default()) };
     let (engine, events, asks) = run(config, |_, n| match n {
-        1 => Reply::text("REPLACE: Be very helpful.\nWITH: Add the numbers."),
+        1 => Reply::text("DELETE: Be very helpful."),
         _ => Reply::text(format!("ADD: {GOOD_ADD_RULE}")),
     });
     assert!(asks[0].messages[1].content.contains("REPLACE:"), "the edit-mode prompt");

@@ -272,10 +272,7 @@ impl Engine {
             Vec::new()
         };
         if batch.rollouts[index].truncated {
-            score.feedback.push_str(
-                " (The reply was cut off by the token limit, so it may be incomplete: a shorter \
-                 answer, or a higher limit, would avoid that.)",
-            );
+            score.feedback.push_str(" (The reply was cut off by the token limit.)");
         }
         self.set_result(
             index,
@@ -860,7 +857,8 @@ impl Engine {
                         // A run saved by an older build: start the conversation afresh.
                         job.messages = vec![ChatMessage::user(correction.clone())];
                     } else {
-                        job.messages.push(ChatMessage::assistant(reading.raw));
+                        // The earlier reply, clipped: small models have small contexts.
+                        job.messages.push(ChatMessage::assistant(clip_reply(&reading.raw)));
                         job.messages.push(ChatMessage::user(correction.clone()));
                     }
                     job.attempt += 1;
@@ -1447,6 +1445,16 @@ impl Engine {
 struct IterationPlan {
     tasks: usize,
     minibatch: usize,
+}
+
+/// A reply as it is kept in a retry conversation: at most 1,200 characters.
+fn clip_reply(raw: &str) -> String {
+    const KEEP: usize = 1_200;
+    if raw.chars().count() <= KEEP {
+        return raw.to_owned();
+    }
+    let kept: String = raw.chars().take(KEEP).collect();
+    format!("{kept}\n[… the rest of this reply is not repeated here]")
 }
 
 fn owned_results(batch: &Batch, index: usize) -> Vec<(u32, RolloutResult)> {

@@ -85,11 +85,13 @@ pub fn parse_edits(reply: &str) -> Vec<Edit> {
     edits
 }
 
-/// Applies a reply's edits to `text`.
+/// Applies a reply's edits to `text`, leniently: a `REPLACE` whose quote is not in the text adds
+/// its replacement (that is the sentence the model wants), and a `DELETE` of a sentence that is
+/// not there does nothing, as long as some edit changes the text.
 ///
 /// # Errors
-/// What could not be applied, phrased for the reflection model (no edits at all, or a sentence
-/// to replace or delete that is not in the text).
+/// What could not be applied, phrased for the reflection model: no edits at all, or edits none
+/// of which changes the text (quotes that are not in it).
 pub fn apply_edits(text: &str, reply: &str) -> Result<String, String> {
     let edits = parse_edits(reply);
     if edits.is_empty() {
@@ -98,6 +100,7 @@ pub fn apply_edits(text: &str, reply: &str) -> Result<String, String> {
         );
     }
     let mut out = text.to_owned();
+    let mut misquoted: Option<String> = None;
     for edit in edits {
         match edit {
             Edit::Add(new) => {
@@ -108,12 +111,24 @@ pub fn apply_edits(text: &str, reply: &str) -> Result<String, String> {
                     out.push_str(&new);
                 }
             }
-            Edit::Replace(old, new) => {
-                let (start, end) = find(&out, &old).ok_or_else(|| missing("replace", &old))?;
-                out.replace_range(start..end, &new);
-            }
+            Edit::Replace(old, new) => match find(&out, &old) {
+                Some((start, end)) => out.replace_range(start..end, &new),
+                None if !out.contains(&new) => {
+                    misquoted.get_or_insert(old);
+                    if !out.is_empty() && !out.ends_with('\n') {
+                        out.push('\n');
+                    }
+                    out.push_str(&new);
+                }
+                None => {
+                    misquoted.get_or_insert(old);
+                }
+            },
             Edit::Delete(old) => {
-                let (start, mut end) = find(&out, &old).ok_or_else(|| missing("delete", &old))?;
+                let Some((start, mut end)) = find(&out, &old) else {
+                    misquoted.get_or_insert(old);
+                    continue;
+                };
                 if out[end..].starts_with('.') {
                     end += 1;
                 }
@@ -124,14 +139,16 @@ pub fn apply_edits(text: &str, reply: &str) -> Result<String, String> {
             }
         }
     }
-    Ok(out.trim().to_owned())
+    let out = out.trim().to_owned();
+    match misquoted {
+        Some(old) if out == text.trim() => Err(missing(&old)),
+        _ => Ok(out),
+    }
 }
 
-fn missing(what: &str, sentence: &str) -> String {
+fn missing(sentence: &str) -> String {
     let short: String = sentence.chars().take(80).collect();
-    format!(
-        "asks to {what} \"{short}\", which is not in the current text: quote its sentences exactly"
-    )
+    format!("changes nothing: \"{short}\" is not in the current text (quote its sentences exactly)")
 }
 
 /// Where `needle` is in `haystack`: exactly, or without its trailing full stop.
@@ -172,6 +189,19 @@ mod tests {
     fn a_reply_without_edits_or_with_a_wrong_quote_is_explained() {
         assert!(apply_edits("Be brief.", "Be briefer.").unwrap_err().contains("no edits"));
         let err = apply_edits("Be brief.", "REPLACE: Be short.\nWITH: Be brief.").unwrap_err();
-        assert!(err.contains("\"Be short.\", which is not in the current text"), "{err}");
+        assert!(err.contains("\"Be short.\" is not in the current text"), "{err}");
+        let err = apply_edits("Be brief.", "DELETE: Be short.").unwrap_err();
+        assert!(err.contains("changes nothing"), "{err}");
+    }
+
+    // Seen with Qwen2.5-Coder-0.5B: it "replaces" a sentence that is not in the text; the
+    // replacement is what it wants the text to say.
+    #[test]
+    fn a_misquoted_replace_adds_its_replacement_and_a_misquoted_delete_is_skipped() {
+        let reply = "REPLACE: The correct answers take the form of an acronym (K7, H2, F4, B1, G0).\nWITH: Chilled or frozen goods go to K7.\nDELETE: The text is already correct.";
+        assert_eq!(
+            apply_edits("Give the storage bin code for the item.", reply).unwrap(),
+            "Give the storage bin code for the item.\nChilled or frozen goods go to K7."
+        );
     }
 }

@@ -84,13 +84,15 @@ impl ScreenReject {
 fn shape_fix(reason: &str) -> &'static str {
     if reason.contains("JSON") {
         "Write plain text, not JSON: the instruction itself, as sentences addressed to the assistant, inside one ``` block."
+    } else if reason.contains("copies the instructions") {
+        "Write the new text for the assistant itself: the rules for this task, not the steps you were asked to follow."
     } else if reason.contains("echoes") {
         "Do not copy the example records; state the general rules they show."
     } else if reason.contains("repeats") || reason.contains("runaway") {
         "State each rule once and keep the text short."
     } else if reason.contains("placeholder") {
         "Use only the placeholders listed below, exactly as written, and keep the ones the current text has."
-    } else if reason.contains("edits") || reason.contains("not in the current text") {
+    } else if reason.contains("edits") || reason.contains("changes nothing") {
         "Reply with edit lines only: ADD: …, REPLACE: … then WITH: …, or DELETE: …, quoting sentences of the current text exactly."
     } else {
         "Write the complete new text inside one ``` block."
@@ -137,6 +139,12 @@ fn shape_problem(parent: &str, proposal: &str, available: &BTreeSet<String>) -> 
     if echoes_the_records(proposal) {
         return Some("echoes the example records instead of stating rules".into());
     }
+    if copies_the_instructions(proposal) {
+        return Some(
+            "copies the instructions you were given instead of being the new text for the assistant"
+                .into(),
+        );
+    }
     let parent_chars = parent.chars().count();
     let chars = proposal.chars().count();
     if chars > (parent_chars * 8).max(parent_chars + 6000) {
@@ -158,13 +166,44 @@ fn shape_problem(parent: &str, proposal: &str, available: &BTreeSet<String>) -> 
     None
 }
 
-/// The reflection prompt's own record scaffold copied into the text (`Assistant's output:`, or
-/// several `### Example n` sections with their `Feedback:` lines). Few-shot demonstrations
-/// written as the instruction's own examples are not echoes.
+/// The reflection prompt's own record scaffold copied into the text, in any syntax
+/// (`Assistant's output:`, or the records' score and feedback fields, as `Feedback:` or
+/// `feedback = …`). Few-shot demonstrations written as the instruction's own examples (`Input:` /
+/// `Answer:`) are not echoes.
 fn echoes_the_records(proposal: &str) -> bool {
-    let headers = proposal.lines().filter(|l| l.trim_start().starts_with("### Example")).count();
-    let feedback = proposal.lines().any(|l| l.trim_start().starts_with("Feedback:"));
-    proposal.contains("Assistant's output:") || (headers >= 2 && feedback)
+    let field = |line: &str, name: &str| {
+        let line = line.trim_start_matches(|c: char| !c.is_alphabetic()).to_lowercase();
+        line.strip_prefix(name).is_some_and(|rest| {
+            let rest = rest.trim_start();
+            rest.starts_with(':') || rest.starts_with('=')
+        })
+    };
+    let fields = proposal
+        .lines()
+        .filter(|l| {
+            ["feedback", "score", "assistant_output", "assistant's output"]
+                .iter()
+                .any(|n| field(l, n))
+        })
+        .count();
+    proposal.contains("Assistant's output:") || fields >= 3
+}
+
+/// Phrases of our own meta-prompts: a proposal holding one copied the instructions instead of
+/// following them (seen with Qwen2.5-Coder-0.5B).
+const INSTRUCTION_PHRASES: [&str; 7] = [
+    "work out what the correct answers have in common",
+    "keep every part of the current text",
+    "add the facts from the feedback",
+    "say this plainly in the new text",
+    "reply with only the complete new text",
+    "improve the text with one to three edits",
+    "the text must work on new inputs",
+];
+
+fn copies_the_instructions(proposal: &str) -> bool {
+    let lower = proposal.to_lowercase();
+    INSTRUCTION_PHRASES.iter().any(|p| lower.contains(p))
 }
 
 /// A line repeated like a generation loop: a long line (30+ characters, trailing punctuation
@@ -173,9 +212,17 @@ fn echoes_the_records(proposal: &str) -> bool {
 fn repeated_line(text: &str) -> Option<String> {
     let mut counts = std::collections::BTreeMap::<&str, usize>::new();
     let mut run: (Option<&str>, usize) = (None, 0);
+    // List markers ("9.", "-", "*") are not part of a line's content.
     let lines = text
         .lines()
-        .map(|l| l.trim().trim_end_matches(['.', '!', ',', ';', ':']))
+        .map(|l| {
+            l.trim()
+                .trim_start_matches(|c: char| {
+                    c.is_ascii_digit() || matches!(c, '.' | ')' | '-' | '*' | '•')
+                })
+                .trim()
+                .trim_end_matches(['.', '!', ',', ';', ':'])
+        })
         .filter(|l| !l.is_empty());
     for line in lines {
         run = if run.0 == Some(line) { (run.0, run.1 + 1) } else { (Some(line), 1) };

@@ -275,3 +275,23 @@ fn our_prompt_shows_text_records_placeholders_and_note_asks_for_prose_and_never_
         }
     }
 }
+
+// Replies seen with Qwen2.5-Coder-0.5B on the warehouse-bins task.
+#[test]
+fn real_replies_that_copy_the_records_or_the_instructions_or_loop_are_screened() {
+    let parent = "Give the storage bin code for the item.";
+    let python_records = "# Example 1\ninputs = ['Vinyl records, box of 20']\nassistant_output = ['F4']\nscore = 0\nfeedback = \"Incorrect: the answer names none of the labels (K7, H2, F4, B1, G0); expected 'F4'.\"\n\n# Example 2\ninputs = ['Paperback novel']\nassistant_output = ['G0']\nscore = 0\nfeedback = \"Incorrect\"";
+    let copied = "Work out what the correct answers have in common across ALL the examples: which features of an input lead to which answer, and exactly what form the answer must take. Say this plainly in the new text, as instructions to the assistant.\n\nFeedback: The assistant could not know otherwise.";
+    let numbered_loop = "What features of an input lead to which answer?\n1. The item is a type of food\n2. The item is a type of appliance\n3. The item is a type of clothing\n4. The item is a type of appliance\n5. The item is a type of appliance";
+    for (reply, why) in [
+        (python_records, "echoes"),
+        (copied, "copies the instructions"),
+        (numbered_loop, "repeats"),
+    ] {
+        assert!(
+            matches!(screen_text(parent, reply, None, &none()), Err(ScreenReject::WrongShape { ref reason }) if reason.contains(why)),
+            "{why}: {:?}",
+            screen_text(parent, reply, None, &none())
+        );
+    }
+}
