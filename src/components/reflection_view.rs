@@ -89,11 +89,11 @@ pub fn ReflectionView(
             })}
             <details>
                 <summary>"Reflection request"</summary>
-                <pre>{proposal.prompt.clone()}</pre>
+                <pre data-testid="reflection-request">{proposal.prompt.clone()}</pre>
             </details>
             <details>
                 <summary>"Raw reply"</summary>
-                <pre>{proposal.raw_reply.clone()}</pre>
+                <pre data-testid="reflection-reply">{proposal.raw_reply.clone()}</pre>
             </details>
         </section>
     }

@@ -44,7 +44,7 @@ test('scripted model: the tree grows, the inspector shows diff, reflection and d
   const reflection = inspector.getByTestId('reflection');
   await expect(reflection.getByTestId('decision')).toContainText('Accepted as #1: minibatch score 0.00 → 3.00');
   await reflection.getByText('Reflection request').click();
-  await expect(reflection.locator('pre').first()).toContainText('Classify the support ticket.');
+  await expect(reflection.getByTestId('reflection-request')).toContainText('Classify the support ticket.');
   await expect(reflection.locator('tbody tr')).toHaveCount(3);
 
   // Keyboard: focus #0 and press Enter to select it; then pin it as the next parent.
@@ -65,8 +65,10 @@ test('scripted model: the tree grows, the inspector shows diff, reflection and d
   const fromSeed = inspector.getByTestId('proposals-from');
   await fromSeed.locator('summary').first().click();
   await expect(fromSeed.getByTestId('reflection')).toHaveCount(2);
-  await expect(fromSeed.getByTestId('reflection').nth(1).locator('pre').first()).toContainText('Tickets about refunds are always billing.', { useInnerText: false });
+  await expect(fromSeed.getByTestId('reflection').nth(1).getByTestId('reflection-request')).toContainText('Tickets about refunds are always billing.', { useInnerText: false });
   await expect(fromSeed.getByTestId('decision').nth(1)).toContainText('Rejected');
+  // The scripted model proposes #1's text again, so it was asked twice more, each time told why.
+  await expect(fromSeed.getByTestId('reflection').nth(1).getByTestId('reflection-retries')).toContainText('Asked again 2 time(s)');
   // Exclude #1 from selection, then return it.
   await tree.getByTestId('node-1').click();
   await inspector.getByTestId('exclude').click();
