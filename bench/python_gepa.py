@@ -13,6 +13,9 @@ the default adapter's "contains the answer"); with OUT_PROMPT, writes the best p
 As in our `bench_config`, the task model answers at temperature 0 and the reflection model
 samples at the server's default.
 
+With STOP_AT_SCORE set, the run also stops once the best validation score reaches it (gepa's
+own ScoreThresholdStopper, checked between iterations).
+
 With SCORE_STREAM set (the path of our `score_stream` example binary), the default adapter's
 evaluator is replaced by our metric: gepa sees exactly the score and feedback text our engine
 would (the quality benchmark's "same metric and feedback text for both").
@@ -89,6 +92,11 @@ class OurMetric:
 
 
 stream = os.environ.get("SCORE_STREAM")
+stop_at = os.environ.get("STOP_AT_SCORE")
+stoppers = None
+if stop_at:
+    from gepa.utils.stop_condition import ScoreThresholdStopper
+    stoppers = [ScoreThresholdStopper(float(stop_at))]
 adapter = DefaultAdapter(model="openai/bench", max_litellm_workers=concurrency, evaluator=OurMetric(stream) if stream else None)
 adapter._lm = PoolLM()
 start = time.monotonic()
@@ -101,6 +109,7 @@ result = gepa.optimize(
     max_metric_calls=budget,
     skip_perfect_score=os.environ.get("SKIP_PERFECT") == "1",
     seed=int(seed or 0),
+    stop_callbacks=stoppers,
     display_progress_bar=False,
     logger=type("Quiet", (), {"log": lambda self, *a, **k: None})(),
 )

@@ -70,6 +70,7 @@ pub fn RunHeader() -> impl IntoView {
                     None => v.counters.rollouts.to_string(),
                 }))}
                 {stat("Iterations", "iterations", with(|v| v.counters.iterations.to_string()))}
+                {stat("In flight", "in-flight", with(|v| v.counters.describe_in_flight()))}
                 {stat("Proposals", "proposals", with(|v| format!("{} accepted, {} rejected", v.accepted, v.rejected)))}
                 {stat("Task model", "task-spend", with(|v| format!("{} calls, {} tokens{}", v.counters.spend.calls[0], group(v.counters.spend.task.input_tokens + v.counters.spend.task.output_tokens), cost(v.counters.spend.task.cost_usd))))}
                 {stat("Reflection", "reflection-spend", with(|v| format!("{} calls, {} tokens{}", v.counters.spend.calls[1] + v.counters.spend.calls[2], group(v.counters.spend.reflection.input_tokens + v.counters.spend.reflection.output_tokens + v.counters.spend.judge.input_tokens + v.counters.spend.judge.output_tokens), cost(v.counters.spend.reflection.cost_usd))))}

@@ -83,6 +83,7 @@ pub fn StrategyPanel() -> impl IntoView {
                 {number_field(strategy, "opt-seed", "Random seed", |s| s.config.seed.to_string(), |s, v| if let Ok(n) = v.parse() { s.config.seed = n })}
                 {number_field(strategy, "opt-concurrency", "Concurrent calls per endpoint", |s| s.concurrency.to_string(), |s, v| if let Ok(n) = v.parse() { s.concurrency = n })}
                 {number_field(strategy, "opt-patience", "Keep retrying a failing endpoint for (minutes)", |s| s.patience_minutes.to_string(), |s, v| if let Ok(n) = v.parse() { s.patience_minutes = n })}
+                {number_field(strategy, "opt-in-flight", "Iterations in flight (blank: from the concurrency)", |s| opt(s.config.pipeline_depth), |s, v| s.config.pipeline_depth = v.parse().ok())}
                 {number_field(strategy, "opt-proposals", "Proposals per iteration", |s| s.config.proposals_per_iteration.to_string(), |s, v| if let Ok(n) = v.parse() { s.config.proposals_per_iteration = n })}
                 {number_field(strategy, "opt-no-improvement", "Stop after iterations without improvement", |s| opt(s.config.stop.no_improvement_iterations), |s, v| s.config.stop.no_improvement_iterations = v.parse().ok())}
                 {number_field(strategy, "opt-threshold", "Stop at validation score", |s| opt(s.config.stop.score_threshold), |s, v| s.config.stop.score_threshold = v.parse().ok())}

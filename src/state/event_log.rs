@@ -68,6 +68,9 @@ pub fn rejection_reason(rejection: &Rejection, n: usize) -> String {
             fraction(*after, n)
         ),
         Rejection::DuplicateInIteration => "same as another proposal in this iteration".into(),
+        Rejection::DuplicateInFlight { iteration } => {
+            format!("same as iteration {iteration}'s proposal, already being validated")
+        }
     }
 }
 

@@ -126,8 +126,9 @@ pub struct RunHistory {
     pub proposals: Vec<ProposalInfo>,
     /// Pareto front members.
     pub front: BTreeSet<usize>,
-    /// The parent being reflected on now.
-    pub reflecting_on: Option<usize>,
+    /// Candidates being improved now: the parents of every iteration in flight (read from the
+    /// engine, since a later iteration's events wait until it is the oldest).
+    pub improving: BTreeSet<usize>,
     /// Rollouts used so far.
     pub rollouts: u64,
     /// Candidates the user excluded from selection.
@@ -142,7 +143,6 @@ impl RunHistory {
     pub fn apply(&mut self, event: &Event) {
         match event {
             Event::ParentSelected { iteration, task, candidate, pinned, .. } => {
-                self.reflecting_on = Some(*candidate);
                 if *pinned {
                     self.pinned = None;
                 }
@@ -282,9 +282,7 @@ impl RunHistory {
                 self.front = members.iter().copied().collect();
             }
             Event::BudgetUpdated { used, .. } => self.rollouts = *used,
-            Event::IterationFinished { .. } | Event::RunFinished { .. } => {
-                self.reflecting_on = None
-            }
+            Event::RunFinished { .. } => self.improving.clear(),
             _ => {}
         }
     }

@@ -1,7 +1,7 @@
 //! What the page shows about a run: counters, scores, spend, ETA and the readable log, folded
 //! from the engine's events plus a snapshot of its counters.
 
-use gepa_core::engine::Spend;
+use gepa_core::engine::{FlightView, Spend};
 use gepa_core::{Engine, Event, Status};
 
 use super::event_log::{LogLine, Narrator};
@@ -24,6 +24,8 @@ pub struct Counters {
     pub active_ms: u64,
     /// Running / paused / finished.
     pub status: Status,
+    /// Iterations in flight, oldest first, with the candidates they improve.
+    pub in_flight: Vec<FlightView>,
 }
 
 impl Counters {
@@ -38,7 +40,19 @@ impl Counters {
             spend: engine.spend().clone(),
             active_ms: engine.active_ms(),
             status: engine.status(),
+            in_flight: engine.in_flight_iterations(),
         }
+    }
+
+    /// "2 (#7 validating, #8 reflecting)" or "none".
+    #[must_use]
+    pub fn describe_in_flight(&self) -> String {
+        if self.in_flight.is_empty() {
+            return "none".into();
+        }
+        let each: Vec<String> =
+            self.in_flight.iter().map(|f| format!("#{} {}", f.iteration, f.stage)).collect();
+        format!("{} ({})", self.in_flight.len(), each.join(", "))
     }
 }
 
@@ -96,6 +110,7 @@ impl RunView {
                 spend: Spend::default(),
                 active_ms: 0,
                 status: Status::Running,
+                in_flight: Vec::new(),
             },
             seed_score: None,
             best_score: None,
@@ -115,6 +130,8 @@ impl RunView {
             self.apply(event);
         }
         self.counters = Counters::of(engine);
+        self.history.improving =
+            self.counters.in_flight.iter().flat_map(|f| f.parents.iter().copied()).collect();
     }
 
     fn apply(&mut self, event: &Event) {

@@ -265,9 +265,11 @@ impl SetupParts<'_> {
             )]);
         }
         // A greedy task model gives a parent the same minibatch results again: reuse them.
+        // Unless set, the iterations in flight follow the concurrency (RunConfig's rule).
         let config = RunConfig {
             reuse_minibatch_results: config.reuse_minibatch_results
                 || endpoints.task.params.greedy(),
+            pipeline_depth: Some(config.depth_or_for(self.strategy.concurrency)),
             ..config
         };
         let setup = RunSetup {

@@ -26,7 +26,7 @@ pub struct NodeLook {
     pub front: bool,
     /// The current best.
     pub best: bool,
-    /// Being reflected on now.
+    /// The parent of an iteration in flight.
     pub reflecting: bool,
     /// Pinned as the next parent.
     pub pinned: bool,
@@ -49,6 +49,7 @@ impl NodeLook {
             (self.front, "on the Pareto front"),
             (self.origin == Some(Origin::Human), "made by you"),
             (self.origin == Some(Origin::Merge), "a merge"),
+            (self.reflecting, "being improved now"),
             (self.pinned, "pinned as the next parent"),
             (self.excluded, "excluded from selection"),
         ] {
@@ -159,7 +160,7 @@ impl TreeModel {
                             origin: Some(c.origin),
                             front,
                             best: is_best,
-                            reflecting: history.reflecting_on == Some(c.index),
+                            reflecting: history.improving.contains(&c.index),
                             pinned: history.pinned == Some(c.index),
                             excluded: history.excluded.contains(&c.index),
                             ghost: false,
@@ -283,7 +284,7 @@ mod tests {
             candidate(3, vec![1, 2], 0.7, Origin::Merge),
         ];
         h.front = [3].into_iter().collect();
-        h.reflecting_on = Some(1);
+        h.improving.insert(1);
         h.pinned = Some(2);
         h.proposals.push(ProposalInfo {
             iteration: 1,

@@ -3,7 +3,8 @@
 //! `ans-<i>`, 20 train and 20 validation items, minibatch 3, exact match, seed prompt "Answer the
 //! question.", user message `{{input}}`, reflection's default settings.
 //!
-//! Usage: sim_world_config OUT.json BUDGET CONCURRENCY [SEED]
+//! Usage: sim_world_config OUT.json BUDGET CONCURRENCY [SEED] [STOP_AT_SCORE]
+//! (with STOP_AT_SCORE, the run also stops once the best validation score reaches it)
 #![allow(clippy::print_stderr)]
 
 use gepa_core::config::StopConditions;
@@ -15,7 +16,9 @@ use gepa_share::run_file::{ModelSettings, Models};
 fn main() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [out, budget, concurrency, rest @ ..] = args.as_slice() else {
-        return Err("usage: sim_world_config OUT.json BUDGET CONCURRENCY [SEED]".into());
+        return Err(
+            "usage: sim_world_config OUT.json BUDGET CONCURRENCY [SEED] [STOP_AT_SCORE]".into()
+        );
     };
     let number = |s: &str| s.parse::<u64>().map_err(|e| format!("{s}: {e}"));
     let item = |i: usize| Example::new([("input", format!("item-{i}"))], format!("ans-{i}"));
@@ -25,6 +28,10 @@ fn main() -> Result<(), String> {
             minibatch_size: 3,
             stop: StopConditions {
                 max_rollouts: Some(number(budget)?),
+                score_threshold: match rest.get(1) {
+                    Some(s) => Some(s.parse::<f64>().map_err(|e| format!("{s}: {e}"))?),
+                    None => None,
+                },
                 ..StopConditions::default()
             },
             ..RunConfig::default()

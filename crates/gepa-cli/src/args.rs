@@ -35,6 +35,11 @@ pub enum Command {
         /// Where to write the run file (default: the configuration's name with `.run.json`).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Iterations in flight at once, 1 to 8 (1 runs one iteration at a time, as the reference
+        /// does). Default: the configuration's, else chosen from its concurrency (enough
+        /// iterations to keep every slot busy with minibatch calls).
+        #[arg(long, value_name = "N")]
+        in_flight: Option<usize>,
         /// Endpoints.
         #[command(flatten)]
         endpoints: EndpointArgs,

@@ -27,9 +27,19 @@ fn epoch_ms() -> u64 {
 /// A message saying what went wrong and what to do.
 pub async fn run(cli: Cli) -> Result<u8, String> {
     match cli.command {
-        Command::Run { config, out, endpoints, output } => {
-            let file = RunConfigFile::parse(&read(&config)?)
+        Command::Run { config, out, in_flight, endpoints, output } => {
+            let mut file = RunConfigFile::parse(&read(&config)?)
                 .map_err(|e| format!("{}: {e}", config.display()))?;
+            if let Some(n) = in_flight.filter(|n| !(1..=gepa_core::MAX_PIPELINE_DEPTH).contains(n))
+            {
+                return Err(format!(
+                    "--in-flight {n}: iterations in flight must be between 1 and {}",
+                    gepa_core::MAX_PIPELINE_DEPTH
+                ));
+            }
+            let run = &mut file.setup.config;
+            run.pipeline_depth =
+                Some(in_flight.unwrap_or_else(|| run.depth_or_for(file.concurrency)));
             let engine = Engine::new(file.setup.clone())
                 .map_err(|e| format!("{}: {e}", config.display()))?;
             let out = out.unwrap_or_else(|| config.with_extension("run.json"));

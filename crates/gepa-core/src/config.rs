@@ -119,6 +119,9 @@ impl StopConditions {
     }
 }
 
+/// The most iterations a run keeps in flight.
+pub const MAX_PIPELINE_DEPTH: usize = 8;
+
 /// Every engine option.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -168,6 +171,12 @@ pub struct RunConfig {
     pub reuse_minibatch_results: bool,
     /// Budget enforcement.
     pub budget_mode: BudgetMode,
+    /// Iterations in flight at once (L). 1 is the reference's loop: each iteration starts when
+    /// the one before it has been decided. With L > 1, iteration i is planned from the state as
+    /// it stood once iteration i − L had been decided, and decisions apply in iteration order,
+    /// so a run stays a pure function of (configuration, seed, replies). `None` lets the shell
+    /// choose with [`RunConfig::pipeline_depth_for`].
+    pub pipeline_depth: Option<usize>,
     /// Stop conditions.
     pub stop: StopConditions,
 }
@@ -195,6 +204,7 @@ impl Default for RunConfig {
             reflection_retries: 2,
             reuse_minibatch_results: false,
             budget_mode: BudgetMode::Strict,
+            pipeline_depth: None,
             stop: StopConditions { max_rollouts: Some(150), ..StopConditions::default() },
         }
     }
@@ -227,7 +237,38 @@ impl RunConfig {
         {
             return Err("merge subsample size and overlap floor must be at least 1".into());
         }
+        if let Some(depth) = self.pipeline_depth
+            && !(1..=MAX_PIPELINE_DEPTH).contains(&depth)
+        {
+            return Err(format!(
+                "iterations in flight must be between 1 and {MAX_PIPELINE_DEPTH} (1 runs one iteration at a time)"
+            ));
+        }
         Ok(())
+    }
+
+    /// The pipeline depth for an endpoint that takes `concurrency` calls at once: enough
+    /// iterations in flight to fill its slots with minibatch rollouts (each iteration runs
+    /// `minibatch_size × proposals_per_iteration` of them at a time), rounded up, at least 1 and
+    /// at most [`MAX_PIPELINE_DEPTH`]. One slot gives 1, the reference's loop. With the default
+    /// minibatch of 3: 2 slots → 1, 4 → 2, 8 → 3, 16 → 6.
+    #[must_use]
+    pub fn pipeline_depth_for(&self, concurrency: usize) -> usize {
+        let per_iteration = (self.minibatch_size * self.proposals_per_iteration).max(1);
+        concurrency.div_ceil(per_iteration).clamp(1, MAX_PIPELINE_DEPTH)
+    }
+
+    /// The configured depth, or else the one [`RunConfig::pipeline_depth_for`] picks for
+    /// `concurrency` (what a shell stores in the setup before a run starts).
+    #[must_use]
+    pub fn depth_or_for(&self, concurrency: usize) -> usize {
+        self.pipeline_depth.unwrap_or_else(|| self.pipeline_depth_for(concurrency))
+    }
+
+    /// The depth this configuration runs at: the configured one, else 1.
+    #[must_use]
+    pub fn depth(&self) -> usize {
+        self.pipeline_depth.unwrap_or(1).clamp(1, MAX_PIPELINE_DEPTH)
     }
 
     /// The most rollouts one iteration can cost with `val_len` validation examples: the bound on
@@ -240,6 +281,7 @@ impl RunConfig {
         let n = self.proposals_per_iteration as u64;
         let reflective = n * (2 * self.minibatch_size as u64 + val_len as u64);
         let merge = self.merge.map_or(0, |m| (m.subsample_size + val_len) as u64);
-        reflective.max(merge)
+        // Every iteration in flight may overshoot once.
+        reflective.max(merge) * self.depth() as u64
     }
 }

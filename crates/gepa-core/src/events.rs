@@ -95,6 +95,12 @@ pub enum Rejection {
     },
     /// Same program as another proposal admitted in this iteration.
     DuplicateInIteration,
+    /// Same program as a child of an earlier iteration still in flight, already granted its
+    /// validation pass.
+    DuplicateInFlight {
+        /// That iteration.
+        iteration: u64,
+    },
 }
 
 /// Why the run stopped.
@@ -138,6 +144,13 @@ pub enum StopReason {
         /// Dollars spent on reflection.
         usd: f64,
     },
+    /// Iterations kept ending without spending a rollout (every parent chosen was already
+    /// perfect on its minibatch's remembered results, or every proposal was screened out), so
+    /// more of them would change nothing.
+    NothingToImprove {
+        /// Consecutive iterations that spent no rollout.
+        iterations: u32,
+    },
     /// The user stopped the run.
     Stopped,
 }
@@ -168,6 +181,9 @@ impl StopReason {
             StopReason::ReflectionCost { usd } => {
                 format!("Reflection cost cap reached (${usd:.4}).")
             }
+            StopReason::NothingToImprove { iterations } => format!(
+                "Nothing left to improve: the last {iterations} iterations spent no rollout (their parents were already perfect on their minibatches, or no proposal was usable)."
+            ),
             StopReason::Stopped => "Stopped by the user.".into(),
         }
     }

@@ -23,7 +23,7 @@ pub mod select;
 pub mod template;
 
 pub use candidate::Candidate;
-pub use config::RunConfig;
+pub use config::{MAX_PIPELINE_DEPTH, RunConfig};
 pub use data::{Dataset, Example, Split};
 pub use engine::{Command, Engine, RunSetup, Status};
 pub use events::{Event, StopReason};
@@ -34,4 +34,4 @@ pub use request::{FailureKind, ModelRole, Purpose, Reply, Request, Usage};
 pub use rng::Rng;
 
 /// Version of the persisted run-state format written by this crate.
-pub const STATE_FORMAT_VERSION: u32 = 1;
+pub const STATE_FORMAT_VERSION: u32 = 2;

@@ -238,6 +238,7 @@ fn a_finished_run_restored_does_no_more_work() {
     let mut model = ScriptedModel::new();
     drive(&mut engine, |r| model.reply(r), false);
     let used = engine.rollouts_used();
+    assert!(engine.is_finished(), "the run ends: {:?}", engine.status());
     let mut restored = Engine::restore(&engine.save().unwrap()).unwrap();
     assert!(restored.is_finished());
     assert!(restored.take_requests(0).is_empty());

@@ -12,8 +12,13 @@ use proptest::prelude::*;
 use support::{ScriptedModel, arithmetic_data, drive, two_component_setup};
 
 fn config(seed: u64, budget: u64, proposals: usize, merge: bool) -> RunConfig {
+    pipelined(seed, budget, proposals, merge, 1)
+}
+
+fn pipelined(seed: u64, budget: u64, proposals: usize, merge: bool, depth: usize) -> RunConfig {
     RunConfig {
         seed,
+        pipeline_depth: Some(depth),
         cache_evaluations: false,
         proposals_per_iteration: proposals,
         merge: merge.then_some(MergeConfig {
@@ -50,8 +55,9 @@ proptest! {
     #[test]
     fn ledger_pool_and_lineage_invariants_hold(
         seed in 0u64..1000, budget in 8u64..90, proposals in 1usize..4, merge in any::<bool>(),
+        depth in prop::sample::select(vec![1usize, 2, 4]),
     ) {
-        let mut engine = Engine::new(two_component_setup(config(seed, budget, proposals, merge), arithmetic_data(9, 4))).unwrap();
+        let mut engine = Engine::new(two_component_setup(pipelined(seed, budget, proposals, merge, depth), arithmetic_data(9, 4))).unwrap();
         let mut model = ScriptedModel::new();
         let events = drive(&mut engine, |r| model.reply(r), false);
         prop_assert_eq!(engine.rollouts_used(), model.generate_replies, "ledger = Generate replies consumed");
@@ -68,8 +74,9 @@ proptest! {
     #[test]
     fn save_and_restore_at_a_random_point_then_finishing_equals_the_uninterrupted_run(
         seed in 0u64..1000, cut in 1usize..60, proposals in 1usize..3, merge in any::<bool>(),
+        depth in prop::sample::select(vec![1usize, 2, 4]),
     ) {
-        let setup = two_component_setup(config(seed, 70, proposals, merge), arithmetic_data(9, 4));
+        let setup = two_component_setup(pipelined(seed, 70, proposals, merge, depth), arithmetic_data(9, 4));
         let mut reference = Engine::new(setup.clone()).unwrap();
         let mut model = ScriptedModel::new();
         let reference_events = drive(&mut reference, |r| model.reply(r), false);
@@ -117,5 +124,29 @@ proptest! {
             (events, engine.rollouts_used())
         };
         prop_assert_eq!(run(false), run(true));
+    }
+
+    #[test]
+    fn reply_timing_never_changes_a_pipelined_run(
+        seed in 0u64..1000, proposals in 1usize..3, merge in any::<bool>(),
+        depth in prop::sample::select(vec![1usize, 2, 4]), budget in 20u64..90, order in any::<u64>(),
+        cache in any::<bool>(),
+    ) {
+        // With the cache on (and the task model deterministic), parents' minibatch results come
+        // from it too, so what an iteration may reuse must not depend on timing either.
+        let config = RunConfig {
+            cache_evaluations: cache,
+            reuse_minibatch_results: cache,
+            ..pipelined(seed, budget, proposals, merge, depth)
+        };
+        let setup = two_component_setup(config, arithmetic_data(9, 4));
+        let mut in_order = Engine::new(setup.clone()).unwrap();
+        let expected = drive(&mut in_order, support::order_free_reply, false);
+        let mut shuffled = Engine::new(setup).unwrap();
+        let events = support::drive_shuffled(&mut shuffled, support::order_free_reply, order);
+        prop_assert!(events == expected, "{}", support::first_difference(&events, &expected).unwrap_or_default());
+        prop_assert_eq!(shuffled.rollouts_used(), in_order.rollouts_used());
+        prop_assert_eq!(shuffled.pool(), in_order.pool());
+        prop_assert!(shuffled.rollouts_used() <= budget, "strict budget exceeded");
     }
 }

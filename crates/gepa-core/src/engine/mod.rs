@@ -7,14 +7,23 @@
 //! calls; after a restore, requests that were in flight are handed out again.
 
 mod batch;
-mod flow;
+mod commit;
+mod flight;
+mod legacy;
+mod plan;
 mod pool;
+mod reflecting;
+mod rollouts;
+mod schedule;
+mod stages;
+mod steering;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
 pub use batch::RolloutResult;
+pub use flight::FlightView;
 pub use pool::PoolEntry;
 
 use crate::STATE_FORMAT_VERSION;
@@ -29,7 +38,7 @@ use crate::request::{FailureKind, ModelRole, Reply, Request, Usage};
 use crate::rng::Rng;
 use crate::sampler::EpochSampler;
 use batch::Batch;
-use flow::{IterCtx, ReflectJob};
+use flight::{Flight, HumanCandidate, Owner};
 
 /// Everything needed to start a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -157,8 +166,19 @@ impl Spend {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 enum PendingTarget {
-    Rollout { index: usize, judge: bool },
-    Reflection { job: usize },
+    Rollout {
+        /// Whose batch (absent in states saved before pipelining: the only batch there was).
+        #[serde(default)]
+        owner: Option<Owner>,
+        index: usize,
+        judge: bool,
+    },
+    Reflection {
+        /// The flight's planning sequence number (absent in states saved before pipelining).
+        #[serde(default)]
+        iteration: Option<u64>,
+        job: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -167,20 +187,22 @@ struct Pending {
     target: PendingTarget,
 }
 
+/// Where the run as a whole is; iterations in flight keep their own stages.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "phase", rename_all = "snake_case")]
 enum Phase {
     NotStarted,
-    Seed { batch: Batch },
-    Between,
-    Parents { it: IterCtx, batch: Batch },
-    Reflecting { it: IterCtx, jobs: Vec<ReflectJob> },
-    Children { it: IterCtx, batch: Batch },
-    Validating { it: IterCtx, batch: Batch },
-    MergeSubsample { it: IterCtx, merge: flow::MergePlan, batch: Batch },
-    MergeValidating { it: IterCtx, merge: flow::MergePlan, batch: Batch },
-    Human { human: flow::HumanCandidate, batch: Batch },
-    Finished { reason: StopReason },
+    Seed {
+        batch: Batch,
+    },
+    /// Iterations are planned, run in flight and committed in order.
+    Running,
+    Finished {
+        reason: StopReason,
+    },
+    /// A phase of a state saved before pipelining (format version 1), converted on restore.
+    #[serde(untagged)]
+    Legacy(Box<legacy::LegacyPhase>),
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -194,7 +216,7 @@ struct Steering {
     pinned: Option<usize>,
     excluded: BTreeSet<usize>,
     notes: BTreeMap<usize, String>,
-    queued: Vec<flow::HumanCandidate>,
+    queued: Vec<HumanCandidate>,
     /// Every steering command, with the iteration count when it arrived (for replay).
     log: Vec<(u64, Command)>,
 }
@@ -234,6 +256,33 @@ pub struct Engine {
     /// Pause when the current iteration ends (set by [`Command::Step`]).
     #[serde(default)]
     pause_after_iteration: bool,
+    /// Iterations in flight, oldest first; only the oldest commits.
+    #[serde(default)]
+    flights: Vec<Flight>,
+    /// Rollouts charged by the seed and by committed iterations (the ledger as the ordered event
+    /// stream tells it).
+    #[serde(default)]
+    committed_ledger: u64,
+    /// Iterations committed so far (the epoch of cache entries they wrote).
+    #[serde(default)]
+    commits: u64,
+    /// The commit after which each evaluation-cache entry became visible (absent: from the start).
+    #[serde(default)]
+    cache_epochs: BTreeMap<String, u64>,
+    /// Children granted a validation pass, by iteration, not yet known to every flight's pool
+    /// view (so a later flight's duplicate is caught before its validation).
+    #[serde(default)]
+    granted: Vec<(u64, Candidate)>,
+    /// A stop condition fired: no new iterations, and the run finishes once those in flight are
+    /// committed.
+    #[serde(default)]
+    draining: Option<StopReason>,
+    /// The next flight's planning sequence number.
+    #[serde(default)]
+    next_seq: u64,
+    /// Consecutive committed iterations that charged no rollout.
+    #[serde(default)]
+    free_iterations: u32,
     #[serde(skip)]
     events: Vec<Event>,
 }
@@ -279,6 +328,14 @@ impl Engine {
             merge: MergeState::default(),
             steering: Steering::default(),
             pause_after_iteration: false,
+            flights: Vec::new(),
+            committed_ledger: 0,
+            commits: 0,
+            cache_epochs: BTreeMap::new(),
+            granted: Vec::new(),
+            draining: None,
+            next_seq: 0,
+            free_iterations: 0,
             events: Vec::new(),
         })
     }
@@ -345,8 +402,8 @@ impl Engine {
         }
         if let Reply::Text { usage, .. } = &reply {
             self.spend.add(pending.request.role, usage);
-            if let PendingTarget::Rollout { index, .. } = pending.target
-                && let Some(batch) = self.current_batch()
+            if let PendingTarget::Rollout { owner: Some(owner), index, .. } = pending.target
+                && let Some(batch) = self.batch_mut(owner)
                 && let Some(rollout) = batch.rollouts.get_mut(index)
             {
                 rollout.usage.add(usage);
@@ -442,6 +499,19 @@ impl Engine {
         self.iterations
     }
 
+    /// The iterations in flight, oldest first, with the candidates they improve.
+    #[must_use]
+    pub fn in_flight_iterations(&self) -> Vec<FlightView> {
+        self.flights
+            .iter()
+            .map(|f| FlightView {
+                iteration: f.it.iteration,
+                parents: f.parents(),
+                stage: f.stage.name().to_owned(),
+            })
+            .collect()
+    }
+
     /// Tokens and cost so far.
     #[must_use]
     pub fn spend(&self) -> &Spend {
@@ -493,15 +563,16 @@ impl Engine {
             return Err(RestoreError("not a GEPA Playground run state".into()));
         }
         let version = value.get("version").and_then(serde_json::Value::as_u64).unwrap_or(0);
-        if version != u64::from(STATE_FORMAT_VERSION) {
+        if version == 0 || version > u64::from(STATE_FORMAT_VERSION) {
             return Err(RestoreError(format!(
-                "this run state is version {version}; this build reads version {STATE_FORMAT_VERSION}"
+                "this run state is version {version}; this build reads versions 1 to {STATE_FORMAT_VERSION}"
             )));
         }
         let saved: SavedRun = serde_json::from_value(value)
             .map_err(|e| RestoreError(format!("the run state is damaged: {e}")))?;
         let mut engine = saved.engine;
         validate_setup(&engine.setup).map_err(RestoreError)?;
+        engine.upgrade();
         // Replies to requests in flight at save time are lost: hand those requests out again,
         // unless they are parked for a paused endpoint.
         let parked = engine.retry.clone();
@@ -535,6 +606,21 @@ impl Engine {
     }
 
     fn finish(&mut self, reason: StopReason) {
+        // Charges of iterations abandoned in flight were never published: publish them, so the
+        // budget events always add up to the ledger.
+        let published =
+            self.committed_ledger + self.flights.first().map_or(0, |f| f.published_charge);
+        let unpublished = self.ledger.saturating_sub(published);
+        self.flights.clear();
+        self.granted.clear();
+        if unpublished > 0 {
+            self.events.push(Event::BudgetUpdated {
+                iteration: self.iterations,
+                used: self.ledger,
+                delta: unpublished,
+                remaining: self.budget_remaining(),
+            });
+        }
         self.pending.clear();
         self.outbox.clear();
         self.retry.clear();
@@ -552,6 +638,11 @@ impl Engine {
 
     fn budget_remaining(&self) -> Option<u64> {
         self.setup.config.stop.max_rollouts.map(|max| max.saturating_sub(self.ledger))
+    }
+
+    /// The pipeline depth of this run (at least 1).
+    fn depth(&self) -> usize {
+        self.setup.config.depth()
     }
 
     fn cache_key(candidate_hash: u64, split: Split, example: u32) -> String {

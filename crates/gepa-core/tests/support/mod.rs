@@ -77,6 +77,70 @@ pub fn scripted_reflection(request: &Request, counter: &mut u32) -> Reply {
     Reply::text(format!("Here is the new text:\n```\n{text}\n```"))
 }
 
+/// An order-free scripted model: every reply is a function of its request alone (no counter),
+/// so the order in which replies are asked for cannot leak into a run through the model. A
+/// reflection proposes a rule with a variant number drawn from a hash of its request, so
+/// different parents and minibatches give different proposals.
+pub fn order_free_reply(request: &Request) -> Reply {
+    match &request.purpose {
+        Purpose::Reflect { component, .. } => {
+            let variant = request
+                .messages
+                .iter()
+                .flat_map(|m| m.content.bytes())
+                .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                    (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+                })
+                % 1000;
+            let text = if component == "add_rule" {
+                format!("When the question says plus, add the two numbers (variant {variant}).")
+            } else {
+                format!(
+                    "When the question says times, multiply: times means product (variant {variant})."
+                )
+            };
+            Reply::text(format!("```\n{text}\n```"))
+        }
+        Purpose::Generate { .. } => scripted_task(request),
+        Purpose::Judge { .. } => Reply::text("Reasoning: fine.\nScore: 3"),
+    }
+}
+
+/// Drives `engine` to the end like a network would: requests pile up as they are handed out,
+/// and each turn answers one to four of the outstanding ones, picked at random (`order_seed`),
+/// so replies of different iterations in flight interleave in any order. Returns every event.
+pub fn drive_shuffled(
+    engine: &mut Engine,
+    mut answer: impl FnMut(&Request) -> Reply,
+    order_seed: u64,
+) -> Vec<Event> {
+    let mut state = order_seed | 1;
+    let mut next = move |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    let mut events = Vec::new();
+    let mut outstanding: Vec<Request> = Vec::new();
+    let mut now = 0;
+    for _ in 0..100_000 {
+        outstanding.extend(engine.take_requests(now));
+        events.extend(engine.drain_events());
+        if engine.is_finished() {
+            return events;
+        }
+        assert!(!outstanding.is_empty(), "the run waits for nothing but is not finished");
+        for _ in 0..=next(4).min(outstanding.len() - 1) {
+            let request = outstanding.swap_remove(next(outstanding.len()));
+            now += 1;
+            let reply = answer(&request);
+            engine.handle_reply(request.id, reply, now);
+        }
+    }
+    panic!("the run did not finish");
+}
+
 /// A scripted model for every role.
 pub struct ScriptedModel {
     pub reflections: u32,
@@ -125,6 +189,23 @@ pub fn drive(
         }
     }
     panic!("the run did not finish");
+}
+
+/// Where two event streams part: the index and both events there (clipped), or `None` when
+/// they are equal. Keeps a failing comparison's message readable.
+pub fn first_difference(left: &[Event], right: &[Event]) -> Option<String> {
+    let clip = |e: Option<&Event>| {
+        let text = format!("{e:?}");
+        text.chars().take(600).collect::<String>()
+    };
+    let at = (0..left.len().max(right.len())).find(|&i| left.get(i) != right.get(i))?;
+    Some(format!(
+        "event {at} of {}/{} differs:\n  left:  {}\n  right: {}",
+        left.len(),
+        right.len(),
+        clip(left.get(at)),
+        clip(right.get(at))
+    ))
 }
 
 /// Every proposal rejection, in order.

@@ -1,0 +1,482 @@
+//! Reflection within a flight: the parents' minibatch results become reflection requests (one
+//! per component to rewrite), replies are read, screened and, when unusable, asked for again
+//! with what was wrong; then the children are assembled and put on the minibatch.
+
+use std::collections::BTreeSet;
+
+use super::Engine;
+use super::PendingTarget;
+use super::batch::Batch;
+use super::flight::{ReflectJob, Stage, Task, Verdict};
+use super::stages::owned_results;
+use crate::candidate::Candidate;
+use crate::config::ComponentSelection;
+use crate::data::Split;
+use crate::events::{EvalTarget, Event, Rejection};
+use crate::message::ChatMessage;
+use crate::program::Program;
+use crate::reflect::{
+    ReflectionMode, ReflectiveRecord, ScreenReject, apply_edits, closes_its_blocks,
+    extract_proposal, reflection_messages, salvage_cut_off, screen_text, unwrap_json_instruction,
+};
+use crate::request::{ModelRole, Purpose, Reply};
+
+/// How one reflection reply reads.
+struct Reading {
+    raw: String,
+    proposal: String,
+    problem: Option<Rejection>,
+    salvaged: bool,
+}
+
+impl Engine {
+    /// The components a proposal on `parent` rewrites: all of them, or the next in its round
+    /// robin (advancing it).
+    pub(super) fn pick_components(&mut self, parent: usize, optimisable: &[String]) -> Vec<String> {
+        match self.setup.config.components {
+            ComponentSelection::All => optimisable.to_vec(),
+            ComponentSelection::RoundRobin => {
+                let entry = &mut self.pool[parent];
+                let pick = entry.next_component % optimisable.len();
+                entry.next_component = (pick + 1) % optimisable.len();
+                vec![optimisable[pick].clone()]
+            }
+        }
+    }
+
+    pub(super) fn complete_parents(&mut self, fi: usize, batch: &Batch) {
+        let owner = self.owner(fi);
+        let mut it = self.flights[fi].it.clone();
+        for task in 0..it.tasks.len() {
+            self.emit_evaluated(
+                owner,
+                it.iteration,
+                EvalTarget::Candidate { index: it.tasks[task].parent },
+                batch,
+                task,
+            );
+            it.tasks[task].parent_results =
+                owned_results(batch, task).into_iter().map(|(_, r)| r).collect();
+        }
+        self.emit_budget(owner, it.iteration, batch.charged);
+        let optimisable = self.setup.program.used_components(&self.setup.seed);
+        let mut jobs = Vec::new();
+        let mut skipped = Vec::new();
+        for (index, task) in it.tasks.iter().enumerate() {
+            let perfect = self.setup.config.perfect_score;
+            if self.setup.config.skip_perfect_score
+                && task.parent_results.iter().all(|r| r.score.score >= perfect)
+            {
+                skipped.push(Event::ReflectionSkipped {
+                    iteration: it.iteration,
+                    task: index,
+                    candidate: task.parent,
+                });
+                continue;
+            }
+            // Chosen when the iteration was planned (a state saved before pipelining chose here).
+            let components = if task.components.is_empty() {
+                self.pick_components(task.parent, &optimisable)
+            } else {
+                task.components.clone()
+            };
+            for component in components {
+                jobs.push(ReflectJob {
+                    task: index,
+                    component,
+                    reply: None,
+                    attempt: 1,
+                    messages: Vec::new(),
+                    verdict: None,
+                });
+            }
+        }
+        for event in skipped {
+            self.emit(owner, event);
+        }
+        if jobs.is_empty() {
+            let flight = &mut self.flights[fi];
+            flight.it = it;
+            flight.decided = true;
+            flight.stage = Stage::Done;
+            return;
+        }
+        for (job_index, job) in jobs.iter_mut().enumerate() {
+            let task = &it.tasks[job.task];
+            let parent = &self.pool[task.parent];
+            let current = parent.candidate.get(&job.component).unwrap_or_default().to_owned();
+            let records = self.records(task);
+            let note = task.note.clone();
+            let (style, mode) =
+                (self.setup.config.reflection_style, self.setup.config.reflection_mode);
+            let messages = reflection_messages(
+                style,
+                mode,
+                &job.component,
+                &current,
+                &records,
+                note.as_deref(),
+            );
+            job.messages.clone_from(&messages);
+            let requested = Event::ReflectionRequested {
+                iteration: it.iteration,
+                task: job.task,
+                parent: task.parent,
+                component: job.component.clone(),
+                prompt: render_chat(&messages),
+            };
+            let purpose =
+                Purpose::Reflect { parent: task.parent, component: job.component.clone() };
+            let target =
+                PendingTarget::Reflection { iteration: Some(self.flights[fi].seq), job: job_index };
+            self.emit(owner, requested);
+            self.issue(ModelRole::Reflection, messages, purpose, target);
+        }
+        let flight = &mut self.flights[fi];
+        flight.it = it;
+        flight.stage = Stage::Reflecting { jobs };
+    }
+
+    fn records(&self, task: &Task) -> Vec<ReflectiveRecord> {
+        task.minibatch
+            .iter()
+            .zip(&task.parent_results)
+            .filter_map(|(id, result)| {
+                let example = self.setup.data.train.get(*id as usize)?;
+                let mut inputs: Vec<(String, String)> =
+                    example.inputs.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                if let Some(notes) = &example.notes {
+                    inputs.push(("notes".into(), notes.clone()));
+                }
+                let output = if result.steps.len() > 1 {
+                    let names = step_names(&self.setup.program);
+                    result
+                        .steps
+                        .iter()
+                        .zip(names)
+                        .map(|(o, n)| format!("[{n}] {o}"))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                } else {
+                    result.output.clone()
+                };
+                Some(ReflectiveRecord {
+                    inputs,
+                    output,
+                    feedback: result.score.feedback.clone(),
+                    score: result.score.score,
+                })
+            })
+            .collect()
+    }
+
+    /// Every ask of this round has its reply: read each in job order; a screened-out proposal
+    /// with asks left goes back to the reflection model with what was wrong, the others are
+    /// final. Once every job is final, the children are assembled.
+    pub(super) fn complete_reflecting(&mut self, fi: usize, mut jobs: Vec<ReflectJob>) {
+        let owner = self.owner(fi);
+        let pool_seen = self.flights[fi].pool_seen;
+        let mut it = self.flights[fi].it.clone();
+        let retries = if self.setup.config.screen_proposals {
+            self.setup.config.reflection_retries
+        } else {
+            0
+        };
+        let mut asking_again = false;
+        for (index, job) in jobs.iter_mut().enumerate() {
+            if job.verdict.is_some() {
+                continue;
+            }
+            let parent = it.tasks[job.task].parent;
+            let reading = self.read_reflection(parent, job, pool_seen);
+            self.emit(
+                owner,
+                Event::ReflectionReceived {
+                    iteration: it.iteration,
+                    task: job.task,
+                    component: job.component.clone(),
+                    raw_reply: reading.raw.clone(),
+                    proposal: reading.proposal.clone(),
+                    usage: match &job.reply {
+                        Some(Reply::Text { usage, .. }) => *usage,
+                        _ => crate::request::Usage::default(),
+                    },
+                    attempt: job.attempt,
+                    salvaged: reading.salvaged,
+                },
+            );
+            match reading.problem {
+                Some(Rejection::Screened { reason }) if job.attempt <= retries => {
+                    let available = self.available_placeholders(&job.component);
+                    let correction = reason.correction(&job.component, &available);
+                    if job.messages.is_empty() {
+                        // A run saved by an older build: start the conversation afresh.
+                        job.messages = vec![ChatMessage::user(correction.clone())];
+                    } else {
+                        // The earlier reply, clipped: small models have small contexts.
+                        job.messages.push(ChatMessage::assistant(clip_reply(&reading.raw)));
+                        job.messages.push(ChatMessage::user(correction.clone()));
+                    }
+                    job.attempt += 1;
+                    job.reply = None;
+                    self.emit(
+                        owner,
+                        Event::ReflectionRetried {
+                            iteration: it.iteration,
+                            task: job.task,
+                            component: job.component.clone(),
+                            attempt: job.attempt,
+                            reason,
+                            correction,
+                        },
+                    );
+                    let purpose = Purpose::Reflect { parent, component: job.component.clone() };
+                    let messages = job.messages.clone();
+                    let target = PendingTarget::Reflection {
+                        iteration: Some(self.flights[fi].seq),
+                        job: index,
+                    };
+                    self.issue(ModelRole::Reflection, messages, purpose, target);
+                    asking_again = true;
+                }
+                problem => {
+                    job.verdict = Some(Verdict {
+                        proposal: problem.is_none().then_some(reading.proposal),
+                        rejection: problem,
+                    });
+                }
+            }
+        }
+        if asking_again {
+            self.flights[fi].stage = Stage::Reflecting { jobs };
+            return;
+        }
+        let mut outcomes: Vec<(Option<Candidate>, Option<Rejection>)> =
+            it.tasks.iter().map(|t| (Some(self.pool[t.parent].candidate.clone()), None)).collect();
+        let mut changed = vec![false; it.tasks.len()];
+        for job in jobs {
+            let slot = &mut outcomes[job.task];
+            match job.verdict {
+                Some(Verdict { proposal: Some(proposal), rejection: None }) => {
+                    if let Some(child) = &slot.0 {
+                        slot.0 = Some(child.with_text(&job.component, &proposal));
+                        changed[job.task] = true;
+                    }
+                }
+                Some(Verdict { rejection: Some(rejection), .. }) if slot.1.is_none() => {
+                    slot.1 = Some(rejection);
+                }
+                _ => {}
+            }
+        }
+        let screen = self.setup.config.screen_proposals;
+        let mut seen: Vec<Candidate> = Vec::new();
+        for (index, (child, rejection)) in outcomes.into_iter().enumerate() {
+            let parent = it.tasks[index].parent;
+            if !changed[index] {
+                let rejection =
+                    rejection.unwrap_or(Rejection::Screened { reason: ScreenReject::Empty });
+                self.emit(
+                    owner,
+                    Event::ProposalRejected {
+                        iteration: it.iteration,
+                        task: index,
+                        parent,
+                        rejection,
+                    },
+                );
+                continue;
+            }
+            let Some(child) = child else { continue };
+            if screen {
+                if let Some(dup) =
+                    self.pool[..pool_seen].iter().position(|p| p.candidate.same_content(&child))
+                {
+                    let rejection =
+                        Rejection::Screened { reason: ScreenReject::DuplicateOf { index: dup } };
+                    self.emit(
+                        owner,
+                        Event::ProposalRejected {
+                            iteration: it.iteration,
+                            task: index,
+                            parent,
+                            rejection,
+                        },
+                    );
+                    continue;
+                }
+                if seen.iter().any(|s| s.same_content(&child)) {
+                    self.emit(
+                        owner,
+                        Event::ProposalRejected {
+                            iteration: it.iteration,
+                            task: index,
+                            parent,
+                            rejection: Rejection::DuplicateInIteration,
+                        },
+                    );
+                    continue;
+                }
+            }
+            seen.push(child.clone());
+            it.tasks[index].child = Some(child);
+        }
+        let jobs: Vec<_> = it
+            .tasks
+            .iter()
+            .filter_map(|t| t.child.clone().map(|c| (c, Split::Train, t.minibatch.clone())))
+            .collect();
+        if jobs.is_empty() {
+            let flight = &mut self.flights[fi];
+            flight.it = it;
+            flight.decided = true;
+            flight.stage = Stage::Done;
+            return;
+        }
+        self.flights[fi].it = it;
+        self.start_stage(fi, Stage::Children { batch: Batch::new(jobs, false) });
+    }
+
+    /// Reads one reflection reply: the proposal (a cut-off rewrite salvaged when enough of it is
+    /// complete, edits applied, an instruction unwrapped from JSON) and, when screening is on,
+    /// what is wrong with it.
+    fn read_reflection(&self, parent: usize, job: &ReflectJob, pool_seen: usize) -> Reading {
+        let config = &self.setup.config;
+        let parent_candidate = &self.pool[parent].candidate;
+        let parent_text = parent_candidate.get(&job.component).unwrap_or_default();
+        let screened = |reason: ScreenReject| Some(Rejection::Screened { reason });
+        let (raw, truncated) = match &job.reply {
+            Some(Reply::Text { text, truncated, .. }) => (text.clone(), *truncated),
+            Some(Reply::Failed { error, .. }) => {
+                let problem = Some(Rejection::ReflectionFailed { error: error.clone() });
+                return Reading {
+                    raw: error.clone(),
+                    proposal: String::new(),
+                    problem,
+                    salvaged: false,
+                };
+            }
+            None => {
+                let problem = Some(Rejection::ReflectionFailed { error: "no reply".into() });
+                return Reading {
+                    raw: String::new(),
+                    proposal: String::new(),
+                    problem,
+                    salvaged: false,
+                };
+            }
+        };
+        if !config.screen_proposals {
+            // The reference: whatever the reply holds is evaluated.
+            let proposal = extract_proposal(&raw);
+            let problem = proposal
+                .trim()
+                .is_empty()
+                .then_some(Rejection::Screened { reason: ScreenReject::Empty });
+            return Reading { raw, proposal, problem, salvaged: false };
+        }
+        let cut_short = truncated && !closes_its_blocks(&raw);
+        let mut salvaged = false;
+        let mut proposal = match config.reflection_mode {
+            ReflectionMode::Edit => {
+                // A cut-off edit list keeps its complete lines.
+                let usable = if cut_short {
+                    raw.rsplit_once('\n').map_or("", |(complete, _)| complete)
+                } else {
+                    raw.as_str()
+                };
+                match apply_edits(parent_text, usable) {
+                    Ok(text) => text,
+                    Err(reason) => {
+                        let problem = screened(ScreenReject::WrongShape { reason });
+                        return Reading { raw, proposal: String::new(), problem, salvaged: false };
+                    }
+                }
+            }
+            ReflectionMode::Rewrite if cut_short => match salvage_cut_off(&raw, parent_text) {
+                Some(kept) => {
+                    salvaged = true;
+                    kept
+                }
+                None => {
+                    let problem = screened(ScreenReject::Truncated);
+                    return Reading { raw, proposal: String::new(), problem, salvaged: false };
+                }
+            },
+            ReflectionMode::Rewrite => extract_proposal(&raw),
+        };
+        if unwrap_json_instruction(parent_text).is_none()
+            && let Some(inner) = unwrap_json_instruction(&proposal)
+        {
+            proposal = inner;
+        }
+        let available = self.available_placeholders(&job.component);
+        let problem =
+            match screen_text(parent_text, &proposal, config.max_component_chars, &available) {
+                Err(reason) => screened(reason),
+                Ok(()) => {
+                    let child = parent_candidate.with_text(&job.component, &proposal);
+                    self.pool[..pool_seen]
+                        .iter()
+                        .position(|p| p.candidate.same_content(&child))
+                        .and_then(|index| screened(ScreenReject::DuplicateOf { index }))
+                }
+            };
+        Reading { raw, proposal, problem, salvaged }
+    }
+
+    /// The placeholders a component's text may use: every input field of the examples, and the
+    /// outputs of the steps before the first one that uses the component.
+    pub(super) fn available_placeholders(&self, component: &str) -> BTreeSet<String> {
+        let mut names: BTreeSet<String> = self
+            .setup
+            .data
+            .train
+            .iter()
+            .chain(&self.setup.data.val)
+            .flat_map(|e| e.inputs.keys().cloned())
+            .collect();
+        if let Program::Chat { steps } = &self.setup.program {
+            let token = format!("{{{{{component}}}}}");
+            let uses =
+                |s: &crate::program::Step| s.system.contains(&token) || s.user.contains(&token);
+            let first = steps.iter().position(uses).unwrap_or(steps.len());
+            names.extend(steps[..first].iter().map(|s| s.name.clone()));
+        }
+        names
+    }
+}
+
+/// A reply as it is kept in a retry conversation: at most 1,200 characters.
+fn clip_reply(raw: &str) -> String {
+    const KEEP: usize = 1_200;
+    if raw.chars().count() <= KEEP {
+        return raw.to_owned();
+    }
+    let kept: String = raw.chars().take(KEEP).collect();
+    format!("{kept}\n[… the rest of this reply is not repeated here]")
+}
+
+fn render_chat(messages: &[ChatMessage]) -> String {
+    messages
+        .iter()
+        .map(|m| {
+            format!(
+                "[{}]\n{}",
+                serde_json::to_value(m.role)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                m.content
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+fn step_names(program: &Program) -> Vec<String> {
+    match program {
+        Program::Chat { steps } => steps.iter().map(|s| s.name.clone()).collect(),
+        Program::Artifact { .. } => Vec::new(),
+    }
+}

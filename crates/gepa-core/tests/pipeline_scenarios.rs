@@ -1,0 +1,386 @@
+//! Several iterations in flight (`RunConfig::pipeline_depth` > 1), against the scripted model
+//! (see `support`; it is not an LLM): the pipeline fills, budgets hold with what is in flight,
+//! pause / step / save / restore / steering / merges work mid-pipeline, duplicates across
+//! iterations are caught, version-1 states carry on as the old engine would have, and a run
+//! whose iterations stop costing anything ends.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use gepa_core::config::{MergeConfig, StopConditions};
+use gepa_core::events::{Origin, Rejection};
+use gepa_core::{
+    Candidate, Command, Engine, Event, MAX_PIPELINE_DEPTH, Purpose, Reply, Request, RunConfig,
+    Status, StopReason,
+};
+use support::{
+    arithmetic_data, drive, drive_shuffled, first_difference, order_free_reply, two_component_setup,
+};
+
+fn pipelined(seed: u64, budget: u64, depth: usize) -> RunConfig {
+    RunConfig {
+        seed,
+        pipeline_depth: Some(depth),
+        stop: StopConditions { max_rollouts: Some(budget), ..StopConditions::default() },
+        ..RunConfig::default()
+    }
+}
+
+fn engine(config: RunConfig) -> Engine {
+    Engine::new(two_component_setup(config, arithmetic_data(12, 6))).unwrap()
+}
+
+/// Events without the pause bookkeeping, to compare an interrupted run with a straight one.
+fn without_pauses(events: &[Event]) -> Vec<Event> {
+    events.iter().filter(|e| !matches!(e, Event::Paused { .. } | Event::Resumed)).cloned().collect()
+}
+
+/// Answers one request at a time, calling `hook` after each reply; returns every event.
+fn drive_with(engine: &mut Engine, mut hook: impl FnMut(&mut Engine, u64) -> bool) -> Vec<Event> {
+    let mut events = Vec::new();
+    let mut outstanding: Vec<Request> = Vec::new();
+    let mut now = 0;
+    for _ in 0..100_000 {
+        outstanding.extend(engine.take_requests(now));
+        events.extend(engine.drain_events());
+        if engine.is_finished() {
+            return events;
+        }
+        if outstanding.is_empty() {
+            // Paused with nothing left in flight: let the hook resume.
+            if !hook(engine, now) {
+                return events;
+            }
+            continue;
+        }
+        let request = outstanding.remove(0);
+        now += 1;
+        engine.handle_reply(request.id, order_free_reply(&request), now);
+        events.extend(engine.drain_events());
+        if !hook(engine, now) {
+            return events;
+        }
+    }
+    panic!("the run did not finish");
+}
+
+#[test]
+fn the_pipeline_fills_to_its_depth_and_overlaps_iterations() {
+    let mut run = engine(pipelined(1, 150, 4));
+    let mut most_flights = 0;
+    let mut most_requests = 0;
+    let mut stages = BTreeSet::new();
+    drive_with(&mut run, |e, _| {
+        let flights = e.in_flight_iterations();
+        most_flights = most_flights.max(flights.len());
+        most_requests = most_requests.max(e.in_flight());
+        if flights.len() > 1 {
+            stages.extend(flights.iter().map(|f| f.stage.clone()));
+        }
+        true
+    });
+    assert_eq!(most_flights, 4, "four iterations in flight at once");
+    assert!(
+        most_requests > 3,
+        "more than one minibatch's calls in flight at once ({most_requests})"
+    );
+    assert!(stages.len() >= 3, "iterations in flight were in different stages at once: {stages:?}");
+
+    let mut straight = engine(pipelined(1, 150, 1));
+    let mut most = 0;
+    drive_with(&mut straight, |e, _| {
+        most = most.max(e.in_flight_iterations().len());
+        true
+    });
+    assert_eq!(most, 1, "depth 1 runs one iteration at a time");
+}
+
+#[test]
+fn a_strict_budget_is_never_exceeded_with_iterations_in_flight() {
+    for budget in [30, 47, 80, 131] {
+        for depth in [2, 4, 8] {
+            let mut run = engine(pipelined(budget, budget, depth));
+            let mut worst = 0;
+            let events = drive_with(&mut run, |e, _| {
+                worst = worst.max(e.rollouts_used());
+                true
+            });
+            assert!(worst <= budget, "budget {budget}, depth {depth}: used {worst}");
+            let Some(Event::RunFinished { reason, rollouts, .. }) = events.last() else {
+                panic!("no finish")
+            };
+            assert!(matches!(reason, StopReason::BudgetExhausted { .. }), "{reason:?}");
+            assert_eq!(*rollouts, run.rollouts_used());
+            let published: u64 = events
+                .iter()
+                .filter_map(|e| match e {
+                    Event::BudgetUpdated { delta, .. } => Some(*delta),
+                    _ => None,
+                })
+                .sum();
+            assert_eq!(published, run.rollouts_used(), "budget events add up to the ledger");
+        }
+    }
+}
+
+#[test]
+fn pause_and_step_mid_pipeline_leave_the_run_unchanged() {
+    let config = pipelined(3, 120, 4);
+    let mut straight = engine(config.clone());
+    let expected = drive(&mut straight, order_free_reply, false);
+
+    let mut run = engine(config);
+    let mut paused_with_flights = 0;
+    let mut steps = 0;
+    let mut stepping = false;
+    let events = drive_with(&mut run, |e, now| {
+        match e.status() {
+            Status::Running if !stepping && e.in_flight_iterations().len() >= 3 && steps < 3 => {
+                steps += 1;
+                stepping = true;
+                e.command(Command::Pause, now);
+                e.command(Command::Step, now);
+            }
+            Status::Paused { reason } if reason.contains("Step") => {
+                paused_with_flights = paused_with_flights.max(e.in_flight_iterations().len());
+                stepping = false;
+                e.command(Command::Resume, now);
+            }
+            _ => {}
+        }
+        true
+    });
+    assert_eq!(steps, 3);
+    assert!(paused_with_flights >= 2, "Step paused with later iterations still in flight");
+    assert!(
+        first_difference(&without_pauses(&events), &expected).is_none(),
+        "{}",
+        first_difference(&without_pauses(&events), &expected).unwrap_or_default()
+    );
+    let step_pauses = events
+        .iter()
+        .filter(|e| matches!(e, Event::Paused { reason } if reason.contains("Step")))
+        .count();
+    assert_eq!(step_pauses, 3, "each Step paused exactly once, after one iteration");
+}
+
+#[test]
+fn saving_with_iterations_in_flight_and_restoring_finishes_the_same_run() {
+    let config = RunConfig { proposals_per_iteration: 2, ..pipelined(8, 140, 4) };
+    let mut straight = engine(config.clone());
+    let expected = drive(&mut straight, order_free_reply, false);
+    for wanted in [2, 3, 4] {
+        let mut run = engine(config.clone());
+        let mut saved = None;
+        let mut events = drive_with(&mut run, |e, _| {
+            if e.in_flight_iterations().len() >= wanted && e.in_flight() > 0 {
+                saved = Some(e.save().unwrap());
+                return false;
+            }
+            true
+        });
+        let saved = saved.expect("the pipeline reached the wanted depth");
+        drop(run);
+        let mut restored = Engine::restore(&saved).unwrap();
+        assert!(restored.in_flight_iterations().len() >= wanted);
+        events.extend(drive(&mut restored, order_free_reply, false));
+        assert!(
+            events == expected,
+            "saved with {wanted} in flight: {}",
+            first_difference(&events, &expected).unwrap_or_default()
+        );
+        assert_eq!(restored.pool(), straight.pool());
+        assert_eq!(restored.rollouts_used(), straight.rollouts_used());
+    }
+}
+
+#[test]
+fn steering_applies_to_the_iterations_planned_after_it() {
+    let mut run = engine(RunConfig {
+        stop: StopConditions { max_iterations: Some(14), ..StopConditions::default() },
+        ..pipelined(4, 400, 4)
+    });
+    let human = Candidate::new([("add_rule", "You add numbers."), ("mul_rule", "Be polite.")]);
+    let mut steered_at = None;
+    let events = drive_with(&mut run, |e, now| {
+        if steered_at.is_none() && e.pool().len() >= 2 && e.in_flight_iterations().len() >= 2 {
+            steered_at = Some(e.iterations());
+            e.command(Command::AddCandidate { program: human.clone(), parent: Some(0) }, now);
+            e.command(Command::Pin { candidate: 0 }, now);
+            e.command(Command::Exclude { candidate: 1, excluded: true }, now);
+        }
+        true
+    });
+    let planned_before = steered_at.expect("steered");
+    let selections: Vec<(u64, usize, bool)> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::ParentSelected { iteration, candidate, pinned, .. }
+                if *iteration > planned_before =>
+            {
+                Some((*iteration, *candidate, *pinned))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(selections.first().map(|s| (s.1, s.2)), Some((0, true)), "{selections:?}");
+    assert!(
+        selections.iter().all(|s| s.1 != 1),
+        "excluded candidates are not parents of later iterations: {selections:?}"
+    );
+    let human_index = run.pool().iter().position(|p| p.origin == Origin::Human).expect("scored");
+    assert_eq!(run.pool()[human_index].scores.per_example.len(), 6, "on the whole validation set");
+}
+
+#[test]
+fn merges_run_with_iterations_in_flight_whatever_the_reply_timing() {
+    let mut merges = 0;
+    for seed in 0..6 {
+        let config = RunConfig {
+            proposals_per_iteration: 2,
+            merge: Some(MergeConfig { max_merges: 3, subsample_size: 3, val_overlap_floor: 2 }),
+            ..pipelined(seed, 160, 4)
+        };
+        let mut straight = engine(config.clone());
+        let expected = drive(&mut straight, order_free_reply, false);
+        merges += expected
+            .iter()
+            .filter(|e| matches!(e, Event::MergeAccepted { .. } | Event::MergeRejected { .. }))
+            .count();
+        for order in [5, 77] {
+            let mut shuffled = engine(config.clone());
+            let events = drive_shuffled(&mut shuffled, order_free_reply, order);
+            assert!(
+                events == expected,
+                "{}",
+                first_difference(&events, &expected).unwrap_or_default()
+            );
+        }
+        let distinct: BTreeSet<u64> =
+            straight.pool().iter().map(|p| p.candidate.content_hash()).collect();
+        assert_eq!(distinct.len(), straight.pool().len(), "no duplicate programs in the pool");
+    }
+    assert!(merges > 0, "some merges were tried with iterations in flight");
+}
+
+/// A reflection model that always proposes the same text per component (not an LLM).
+fn same_proposal(request: &Request) -> Reply {
+    match &request.purpose {
+        Purpose::Reflect { component, .. } if component == "add_rule" => {
+            Reply::text("```\nWhen it says plus, add the two numbers.\n```")
+        }
+        Purpose::Reflect { .. } => Reply::text("```\nWhen it says times, multiply them.\n```"),
+        _ => support::scripted_task(request),
+    }
+}
+
+#[test]
+fn a_proposal_already_being_validated_by_an_earlier_iteration_is_not_validated_again() {
+    let mut in_flight_duplicates = 0;
+    for seed in 0..8 {
+        let mut run = engine(pipelined(seed, 200, 4));
+        let events = drive(&mut run, same_proposal, false);
+        in_flight_duplicates += events
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e,
+                    Event::ProposalRejected { rejection: Rejection::DuplicateInFlight { .. }, .. }
+                )
+            })
+            .count();
+        let distinct: BTreeSet<u64> =
+            run.pool().iter().map(|p| p.candidate.content_hash()).collect();
+        assert_eq!(distinct.len(), run.pool().len(), "seed {seed}: a duplicate joined the pool");
+        // A duplicate of a child in flight costs no validation pass: every validation pass
+        // belongs to a candidate that joined the pool (or one refused at commit).
+        let passes = events
+            .iter()
+            .filter(|e| matches!(e, Event::Evaluated { split: gepa_core::Split::Val, .. }))
+            .count();
+        assert!(passes <= run.pool().len() + 1, "seed {seed}: {passes} validation passes");
+    }
+    assert!(in_flight_duplicates > 0, "the same proposal from two iterations in flight was caught");
+}
+
+#[test]
+fn version_1_states_saved_mid_iteration_finish_as_the_old_engine_did() {
+    // Written by the engine before pipelining (format version 1): a run saved at the first
+    // reply of each phase, and how that run ended uninterrupted. Answered by the same
+    // order-free scripted model.
+    let fixture: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/state-v1.json")).unwrap();
+    let expected = &fixture["final"];
+    let saves = fixture["saves"].as_array().unwrap();
+    assert!(saves.len() >= 5);
+    for save in saves {
+        assert_eq!(save["version"], 1);
+        let phase = save["engine"]["phase"]["phase"].as_str().unwrap().to_owned();
+        let mut engine = Engine::restore(&save.to_string()).unwrap();
+        drive(&mut engine, order_free_reply, false);
+        let pool: Vec<(Candidate, f64)> =
+            engine.pool().iter().map(|p| (p.candidate.clone(), p.mean())).collect();
+        assert_eq!(serde_json::to_value(&pool).unwrap(), expected["pool"], "saved in {phase}");
+        assert_eq!(
+            engine.rollouts_used(),
+            expected["rollouts"].as_u64().unwrap(),
+            "saved in {phase}"
+        );
+        assert_eq!(
+            engine.iterations(),
+            expected["iterations"].as_u64().unwrap(),
+            "saved in {phase}"
+        );
+        // Saved again, it is a current-version state.
+        assert!(
+            engine
+                .save()
+                .unwrap()
+                .contains(&format!("\"version\":{}", gepa_core::STATE_FORMAT_VERSION))
+        );
+    }
+}
+
+#[test]
+fn the_depth_follows_the_endpoint_concurrency_unless_set() {
+    let config = RunConfig::default();
+    assert_eq!(config.minibatch_size, 3);
+    let picked: Vec<usize> =
+        [1, 2, 3, 4, 8, 16, 64].iter().map(|c| config.pipeline_depth_for(*c)).collect();
+    assert_eq!(picked, [1, 1, 1, 2, 3, 6, MAX_PIPELINE_DEPTH]);
+    let four = RunConfig { proposals_per_iteration: 4, ..RunConfig::default() };
+    assert_eq!(four.pipeline_depth_for(16), 2, "parallel proposals fill the slots already");
+    assert_eq!(config.depth_or_for(16), 6);
+    assert_eq!(RunConfig { pipeline_depth: Some(1), ..config.clone() }.depth_or_for(16), 1);
+    assert_eq!(config.depth(), 1, "unset and unresolved runs the reference's loop");
+    for bad in [0, MAX_PIPELINE_DEPTH + 1] {
+        let error =
+            RunConfig { pipeline_depth: Some(bad), ..config.clone() }.validate().unwrap_err();
+        assert!(error.contains("iterations in flight"), "{error}");
+    }
+}
+
+#[test]
+fn a_run_whose_iterations_cost_nothing_ends() {
+    // With results reused, a parent already perfect on its minibatch costs no rollout and no
+    // reflection: once that is all that is left, the run ends instead of spinning forever.
+    for depth in [1, 4] {
+        let mut run = engine(RunConfig {
+            cache_evaluations: true,
+            reuse_minibatch_results: true,
+            ..pipelined(0, 100_000, depth)
+        });
+        let events = drive(&mut run, order_free_reply, false);
+        let Some(Event::RunFinished { reason, .. }) = events.last() else { panic!("no finish") };
+        let StopReason::NothingToImprove { iterations } = reason else { panic!("{reason:?}") };
+        assert_eq!(
+            *iterations,
+            2 * 4 + 10,
+            "two passes over 12 train examples in minibatches of 3, plus ten"
+        );
+        assert!(run.rollouts_used() < 1_000, "{}", run.rollouts_used());
+        assert!(reason.describe().contains("Nothing left to improve"));
+    }
+}
