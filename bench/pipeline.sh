@@ -66,7 +66,8 @@ else:
     ev = run["events"]
     row["best"] = max(e["mean"] for e in ev if e.get("event") == "candidate_added")
     row["rollouts"] = sum(e.get("delta", 0) for e in ev if e.get("event") == "budget_updated")
-    depth = run["state"]["engine"]["setup"]["config"].get("pipeline_depth")
+    engine = run["engine"].get("engine", run["engine"])
+    depth = engine["setup"]["config"].get("pipeline_depth")
     row["depth"] = depth
 print(json.dumps(row))
 PY

@@ -10,7 +10,8 @@ mod support;
 use std::collections::BTreeSet;
 
 use gepa_core::config::{MergeConfig, StopConditions};
-use gepa_core::events::{Origin, Rejection};
+use gepa_core::events::{EvalTarget, Origin, Rejection};
+use gepa_core::reflect::ScreenReject;
 use gepa_core::{
     Candidate, Command, Engine, Event, MAX_PIPELINE_DEPTH, Purpose, Reply, Request, RunConfig,
     Status, StopReason,
@@ -277,7 +278,7 @@ fn same_proposal(request: &Request) -> Reply {
 }
 
 #[test]
-fn a_proposal_already_being_validated_by_an_earlier_iteration_is_not_validated_again() {
+fn a_proposal_an_older_iteration_in_flight_is_testing_is_asked_again_never_evaluated_twice() {
     let mut in_flight_duplicates = 0;
     for seed in 0..8 {
         let mut run = engine(pipelined(seed, 200, 4));
@@ -301,6 +302,32 @@ fn a_proposal_already_being_validated_by_an_earlier_iteration_is_not_validated_a
             .filter(|e| matches!(e, Event::Evaluated { split: gepa_core::Split::Val, .. }))
             .count();
         assert!(passes <= run.pool().len() + 1, "seed {seed}: {passes} validation passes");
+        // Caught before its minibatch: a duplicate of a proposal in flight is asked for again
+        // (this scripted model always repeats itself), and never evaluated.
+        for event in &events {
+            let Event::ProposalRejected {
+                iteration,
+                task,
+                rejection: Rejection::DuplicateInFlight { .. },
+                ..
+            } = event
+            else {
+                continue;
+            };
+            let evaluated = events.iter().any(|e| {
+                matches!(e, Event::Evaluated { iteration: i, target: EvalTarget::Proposal { task: t }, .. }
+                    if i == iteration && t == task)
+            });
+            assert!(!evaluated, "seed {seed}: iteration {iteration}'s duplicate was evaluated");
+            let asked_again = events
+                .iter()
+                .filter(|e| {
+                    matches!(e, Event::ReflectionRetried { iteration: i, task: t, reason: ScreenReject::BeingTested { .. }, .. }
+                        if i == iteration && t == task)
+                })
+                .count();
+            assert_eq!(asked_again, 2, "seed {seed}: iteration {iteration} asked again twice");
+        }
     }
     assert!(in_flight_duplicates > 0, "the same proposal from two iterations in flight was caught");
 }
@@ -349,10 +376,10 @@ fn the_depth_follows_the_endpoint_concurrency_unless_set() {
     assert_eq!(config.minibatch_size, 3);
     let picked: Vec<usize> =
         [1, 2, 3, 4, 8, 16, 64].iter().map(|c| config.pipeline_depth_for(*c)).collect();
-    assert_eq!(picked, [1, 1, 1, 2, 3, 6, MAX_PIPELINE_DEPTH]);
+    assert_eq!(picked, [1, 2, 2, 2, 3, 4, MAX_PIPELINE_DEPTH]);
     let four = RunConfig { proposals_per_iteration: 4, ..RunConfig::default() };
     assert_eq!(four.pipeline_depth_for(16), 2, "parallel proposals fill the slots already");
-    assert_eq!(config.depth_or_for(16), 6);
+    assert_eq!(config.depth_or_for(16), 4);
     assert_eq!(RunConfig { pipeline_depth: Some(1), ..config.clone() }.depth_or_for(16), 1);
     assert_eq!(config.depth(), 1, "unset and unresolved runs the reference's loop");
     for bad in [0, MAX_PIPELINE_DEPTH + 1] {

@@ -84,6 +84,7 @@ impl Engine {
         let oldest = self.flights.first().map_or(u64::MAX, |f| f.it.iteration);
         let depth = self.depth() as u64;
         self.granted.retain(|(i, _)| i + depth >= oldest);
+        self.forget_proposals();
         if is_iteration {
             self.free_iterations = if flight.charged == 0 { self.free_iterations + 1 } else { 0 };
             self.end_iteration(iteration);

@@ -134,6 +134,9 @@ pub(crate) enum Stage {
     Parents { batch: Batch },
     /// Asking the reflection model.
     Reflecting { jobs: Vec<ReflectJob> },
+    /// Every reflection has its verdict; the children are put together once every older
+    /// flight has proposed its own, so that none of them is tested twice.
+    Proposed { jobs: Vec<ReflectJob> },
     /// The children on the parents' minibatches.
     Children { batch: Batch },
     /// Winners waiting for their validation to be granted (in iteration order).
@@ -160,7 +163,10 @@ impl Stage {
             | Stage::MergeSubsample { batch }
             | Stage::MergeValidating { batch }
             | Stage::HumanValidating { batch } => Some(batch),
-            Stage::Reflecting { .. } | Stage::AwaitingValidation | Stage::Done => None,
+            Stage::Reflecting { .. }
+            | Stage::Proposed { .. }
+            | Stage::AwaitingValidation
+            | Stage::Done => None,
         }
     }
 
@@ -173,7 +179,10 @@ impl Stage {
             | Stage::MergeSubsample { batch }
             | Stage::MergeValidating { batch }
             | Stage::HumanValidating { batch } => Some(batch),
-            Stage::Reflecting { .. } | Stage::AwaitingValidation | Stage::Done => None,
+            Stage::Reflecting { .. }
+            | Stage::Proposed { .. }
+            | Stage::AwaitingValidation
+            | Stage::Done => None,
         }
     }
 
@@ -183,7 +192,7 @@ impl Stage {
             Stage::Reflecting { jobs } => {
                 jobs.iter().all(|j| j.reply.is_some() || j.verdict.is_some())
             }
-            Stage::AwaitingValidation | Stage::Done => false,
+            Stage::Proposed { .. } | Stage::AwaitingValidation | Stage::Done => false,
             other => other.batch().is_some_and(Batch::is_done),
         }
     }
@@ -193,6 +202,7 @@ impl Stage {
         match self {
             Stage::Parents { .. } => "parents",
             Stage::Reflecting { .. } => "reflecting",
+            Stage::Proposed { .. } => "proposed",
             Stage::Children { .. } => "children",
             Stage::AwaitingValidation => "awaiting validation",
             Stage::Validating { .. } => "validating",
@@ -216,6 +226,10 @@ pub(crate) struct Flight {
     pub(crate) epoch: u64,
     /// Pool size when it was planned: the candidates its proposals are screened against.
     pub(crate) pool_seen: usize,
+    /// The oldest flight in flight when it was planned (its own `seq` if none): its proposals
+    /// are also screened against those of the flights from this one on.
+    #[serde(default)]
+    pub(crate) window_from: u64,
     /// Rollouts reserved for it (strict budget).
     pub(crate) reserved: u64,
     /// True when its reservation covers validation too, so a winner is validated at once.

@@ -74,6 +74,7 @@ impl Engine {
                     stage,
                     epoch: self.commits,
                     pool_seen: self.pool.len(),
+                    window_from: 0,
                     reserved: 0,
                     ample: true,
                     decided: false,

@@ -12,6 +12,7 @@ mod flight;
 mod legacy;
 mod plan;
 mod pool;
+mod proposals;
 mod reflecting;
 mod rollouts;
 mod schedule;
@@ -273,6 +274,10 @@ pub struct Engine {
     /// view (so a later flight's duplicate is caught before its validation).
     #[serde(default)]
     granted: Vec<(u64, Candidate)>,
+    /// The children each flight put on its minibatch, by planning sequence number (with its
+    /// iteration), kept while a flight planned alongside it may still propose the same.
+    #[serde(default)]
+    proposed: BTreeMap<u64, (u64, Vec<Candidate>)>,
     /// A stop condition fired: no new iterations, and the run finishes once those in flight are
     /// committed.
     #[serde(default)]
@@ -333,6 +338,7 @@ impl Engine {
             commits: 0,
             cache_epochs: BTreeMap::new(),
             granted: Vec::new(),
+            proposed: BTreeMap::new(),
             draining: None,
             next_seq: 0,
             free_iterations: 0,

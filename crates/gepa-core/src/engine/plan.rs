@@ -249,6 +249,7 @@ impl Engine {
     fn launch(&mut self, it: IterCtx, kind: FlightKind, reserved: u64, ample: bool) -> usize {
         let seq = self.next_seq;
         self.next_seq += 1;
+        let window_from = self.flights.first().map_or(seq, |f| f.seq);
         self.flights.push(Flight {
             seq,
             it,
@@ -256,6 +257,7 @@ impl Engine {
             stage: Stage::Done,
             epoch: self.commits,
             pool_seen: self.pool.len(),
+            window_from,
             reserved,
             ample,
             decided: false,

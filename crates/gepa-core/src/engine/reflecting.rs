@@ -9,9 +9,7 @@ use super::PendingTarget;
 use super::batch::Batch;
 use super::flight::{ReflectJob, Stage, Task, Verdict};
 use super::stages::owned_results;
-use crate::candidate::Candidate;
 use crate::config::ComponentSelection;
-use crate::data::Split;
 use crate::events::{EvalTarget, Event, Rejection};
 use crate::message::ChatMessage;
 use crate::program::Program;
@@ -172,11 +170,11 @@ impl Engine {
 
     /// Every ask of this round has its reply: read each in job order; a screened-out proposal
     /// with asks left goes back to the reflection model with what was wrong, the others are
-    /// final. Once every job is final, the children are assembled.
+    /// final. Once every job is final, the flight has proposed (see `proposals.rs`).
     pub(super) fn complete_reflecting(&mut self, fi: usize, mut jobs: Vec<ReflectJob>) {
         let owner = self.owner(fi);
         let pool_seen = self.flights[fi].pool_seen;
-        let mut it = self.flights[fi].it.clone();
+        let it = self.flights[fi].it.clone();
         let retries = if self.setup.config.screen_proposals {
             self.setup.config.reflection_retries
         } else {
@@ -207,36 +205,7 @@ impl Engine {
             );
             match reading.problem {
                 Some(Rejection::Screened { reason }) if job.attempt <= retries => {
-                    let available = self.available_placeholders(&job.component);
-                    let correction = reason.correction(&job.component, &available);
-                    if job.messages.is_empty() {
-                        // A run saved by an older build: start the conversation afresh.
-                        job.messages = vec![ChatMessage::user(correction.clone())];
-                    } else {
-                        // The earlier reply, clipped: small models have small contexts.
-                        job.messages.push(ChatMessage::assistant(clip_reply(&reading.raw)));
-                        job.messages.push(ChatMessage::user(correction.clone()));
-                    }
-                    job.attempt += 1;
-                    job.reply = None;
-                    self.emit(
-                        owner,
-                        Event::ReflectionRetried {
-                            iteration: it.iteration,
-                            task: job.task,
-                            component: job.component.clone(),
-                            attempt: job.attempt,
-                            reason,
-                            correction,
-                        },
-                    );
-                    let purpose = Purpose::Reflect { parent, component: job.component.clone() };
-                    let messages = job.messages.clone();
-                    let target = PendingTarget::Reflection {
-                        iteration: Some(self.flights[fi].seq),
-                        job: index,
-                    };
-                    self.issue(ModelRole::Reflection, messages, purpose, target);
+                    self.ask_again(fi, index, job, reason, &reading.raw);
                     asking_again = true;
                 }
                 problem => {
@@ -247,94 +216,53 @@ impl Engine {
                 }
             }
         }
-        if asking_again {
-            self.flights[fi].stage = Stage::Reflecting { jobs };
-            return;
+        let stage =
+            if asking_again { Stage::Reflecting { jobs } } else { Stage::Proposed { jobs } };
+        self.flights[fi].stage = stage;
+    }
+
+    /// Asks the reflection model again for job `index` of flight `fi`: the earlier reply
+    /// (clipped) and what was wrong with it join the conversation.
+    pub(super) fn ask_again(
+        &mut self,
+        fi: usize,
+        index: usize,
+        job: &mut ReflectJob,
+        reason: ScreenReject,
+        raw: &str,
+    ) {
+        let owner = self.owner(fi);
+        let iteration = self.flights[fi].it.iteration;
+        let parent = self.flights[fi].it.tasks[job.task].parent;
+        let available = self.available_placeholders(&job.component);
+        let correction = reason.correction(&job.component, &available);
+        if job.messages.is_empty() {
+            // A run saved by an older build: start the conversation afresh.
+            job.messages = vec![ChatMessage::user(correction.clone())];
+        } else {
+            // The earlier reply, clipped: small models have small contexts.
+            job.messages.push(ChatMessage::assistant(clip_reply(raw)));
+            job.messages.push(ChatMessage::user(correction.clone()));
         }
-        let mut outcomes: Vec<(Option<Candidate>, Option<Rejection>)> =
-            it.tasks.iter().map(|t| (Some(self.pool[t.parent].candidate.clone()), None)).collect();
-        let mut changed = vec![false; it.tasks.len()];
-        for job in jobs {
-            let slot = &mut outcomes[job.task];
-            match job.verdict {
-                Some(Verdict { proposal: Some(proposal), rejection: None }) => {
-                    if let Some(child) = &slot.0 {
-                        slot.0 = Some(child.with_text(&job.component, &proposal));
-                        changed[job.task] = true;
-                    }
-                }
-                Some(Verdict { rejection: Some(rejection), .. }) if slot.1.is_none() => {
-                    slot.1 = Some(rejection);
-                }
-                _ => {}
-            }
-        }
-        let screen = self.setup.config.screen_proposals;
-        let mut seen: Vec<Candidate> = Vec::new();
-        for (index, (child, rejection)) in outcomes.into_iter().enumerate() {
-            let parent = it.tasks[index].parent;
-            if !changed[index] {
-                let rejection =
-                    rejection.unwrap_or(Rejection::Screened { reason: ScreenReject::Empty });
-                self.emit(
-                    owner,
-                    Event::ProposalRejected {
-                        iteration: it.iteration,
-                        task: index,
-                        parent,
-                        rejection,
-                    },
-                );
-                continue;
-            }
-            let Some(child) = child else { continue };
-            if screen {
-                if let Some(dup) =
-                    self.pool[..pool_seen].iter().position(|p| p.candidate.same_content(&child))
-                {
-                    let rejection =
-                        Rejection::Screened { reason: ScreenReject::DuplicateOf { index: dup } };
-                    self.emit(
-                        owner,
-                        Event::ProposalRejected {
-                            iteration: it.iteration,
-                            task: index,
-                            parent,
-                            rejection,
-                        },
-                    );
-                    continue;
-                }
-                if seen.iter().any(|s| s.same_content(&child)) {
-                    self.emit(
-                        owner,
-                        Event::ProposalRejected {
-                            iteration: it.iteration,
-                            task: index,
-                            parent,
-                            rejection: Rejection::DuplicateInIteration,
-                        },
-                    );
-                    continue;
-                }
-            }
-            seen.push(child.clone());
-            it.tasks[index].child = Some(child);
-        }
-        let jobs: Vec<_> = it
-            .tasks
-            .iter()
-            .filter_map(|t| t.child.clone().map(|c| (c, Split::Train, t.minibatch.clone())))
-            .collect();
-        if jobs.is_empty() {
-            let flight = &mut self.flights[fi];
-            flight.it = it;
-            flight.decided = true;
-            flight.stage = Stage::Done;
-            return;
-        }
-        self.flights[fi].it = it;
-        self.start_stage(fi, Stage::Children { batch: Batch::new(jobs, false) });
+        job.attempt += 1;
+        job.reply = None;
+        job.verdict = None;
+        self.emit(
+            owner,
+            Event::ReflectionRetried {
+                iteration,
+                task: job.task,
+                component: job.component.clone(),
+                attempt: job.attempt,
+                reason,
+                correction,
+            },
+        );
+        let purpose = Purpose::Reflect { parent, component: job.component.clone() };
+        let messages = job.messages.clone();
+        let target =
+            PendingTarget::Reflection { iteration: Some(self.flights[fi].seq), job: index };
+        self.issue(ModelRole::Reflection, messages, purpose, target);
     }
 
     /// Reads one reflection reply: the proposal (a cut-off rewrite salvaged when enough of it is

@@ -23,6 +23,11 @@ pub enum ScreenReject {
         /// Pool index of the existing candidate.
         index: usize,
     },
+    /// Same program as a proposal another iteration in flight is testing.
+    BeingTested {
+        /// That iteration.
+        iteration: u64,
+    },
     /// Longer than the configured maximum.
     TooLong {
         /// Characters in the proposal.
@@ -49,6 +54,9 @@ impl ScreenReject {
             ScreenReject::DuplicateOf { index } => {
                 format!("the proposal duplicates candidate #{index}")
             }
+            ScreenReject::BeingTested { iteration } => {
+                format!("the proposal is the one iteration {iteration} is testing")
+            }
             ScreenReject::TooLong { chars, limit } => {
                 format!("the proposal is {chars} characters, over the limit of {limit}")
             }
@@ -67,6 +75,7 @@ impl ScreenReject {
             ScreenReject::Truncated => "Your reply was cut off by the length limit before the text was complete. Write a shorter text: only the rules that matter, each stated once.".to_owned(),
             ScreenReject::SameAsParent => "Your text was identical to the current one. Change it so that it fixes the failures shown above.".to_owned(),
             ScreenReject::DuplicateOf { .. } => "Your text is identical to a version that was already tried. Write a different one that fixes the failures shown above.".to_owned(),
+            ScreenReject::BeingTested { .. } => "Your text is identical to a version that is being tested right now. Write a different one that fixes the failures shown above.".to_owned(),
             ScreenReject::TooLong { chars, limit } => format!(
                 "Your text is {chars} characters long; the limit is {limit}. Write a shorter text."
             ),

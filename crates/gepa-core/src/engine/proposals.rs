@@ -1,0 +1,188 @@
+//! From verdicts to children. A flight's children are put together once every older flight
+//! has proposed its own, and are screened against those too: two iterations in flight on the
+//! same parent often propose the same text, and only one of them should pay for its minibatch.
+//! A duplicate goes back to the reflection model while it has asks left ("that version is being
+//! tested already"), and is rejected before any rollout when it has none. Waiting for the older
+//! flights, and comparing only with the flights that were in flight when this one was planned,
+//! keeps the outcome independent of reply timing. With one iteration at a time nothing waits.
+
+use super::Engine;
+use super::flight::{ReflectJob, Stage, Verdict};
+use crate::candidate::Candidate;
+use crate::data::Split;
+use crate::events::{Event, Rejection};
+use crate::reflect::ScreenReject;
+use crate::request::Reply;
+
+use super::batch::Batch;
+
+impl Engine {
+    /// Puts together the children of the oldest flight that has proposed and whose older
+    /// flights all have too. Returns whether one was.
+    pub(super) fn release_proposals(&mut self) -> bool {
+        for fi in 0..self.flights.len() {
+            if !matches!(self.flights[fi].stage, Stage::Proposed { .. }) {
+                continue;
+            }
+            if !self.older_flights_proposed(fi) {
+                return false;
+            }
+            let stage = std::mem::replace(&mut self.flights[fi].stage, Stage::Done);
+            if let Stage::Proposed { jobs } = stage {
+                self.assemble_children(fi, jobs);
+            }
+            return true;
+        }
+        false
+    }
+
+    /// Drops the proposals no flight in flight can still be compared with.
+    pub(super) fn forget_proposals(&mut self) {
+        let keep_from = self.flights.iter().map(|f| f.window_from).min().unwrap_or(u64::MAX);
+        self.proposed.retain(|seq, _| *seq >= keep_from);
+    }
+
+    /// True when no older flight can still propose (screening off: nothing is compared, so
+    /// nothing waits).
+    fn older_flights_proposed(&self, fi: usize) -> bool {
+        if !self.setup.config.screen_proposals {
+            return true;
+        }
+        self.flights[..fi].iter().all(|f| {
+            !matches!(
+                f.stage,
+                Stage::Parents { .. } | Stage::Reflecting { .. } | Stage::Proposed { .. }
+            )
+        })
+    }
+
+    /// The iteration of a flight planned alongside flight `fi` (and before it) that proposed
+    /// `child` too.
+    fn proposed_alongside(&self, fi: usize, child: &Candidate) -> Option<u64> {
+        let flight = &self.flights[fi];
+        if !self.setup.config.screen_proposals || flight.window_from >= flight.seq {
+            return None;
+        }
+        self.proposed
+            .range(flight.window_from..flight.seq)
+            .find(|(_, (_, children))| children.iter().any(|c| c.same_content(child)))
+            .map(|(_, (iteration, _))| *iteration)
+    }
+
+    /// Each task's child (its parent with every accepted rewrite), whether any rewrite was
+    /// accepted, and the first rejection among its jobs.
+    fn outcomes(
+        &self,
+        fi: usize,
+        jobs: &[ReflectJob],
+    ) -> Vec<(Candidate, bool, Option<Rejection>)> {
+        let it = &self.flights[fi].it;
+        let mut outcomes: Vec<(Candidate, bool, Option<Rejection>)> =
+            it.tasks.iter().map(|t| (self.pool[t.parent].candidate.clone(), false, None)).collect();
+        for job in jobs {
+            let slot = &mut outcomes[job.task];
+            match &job.verdict {
+                Some(Verdict { proposal: Some(proposal), rejection: None }) => {
+                    slot.0 = slot.0.with_text(&job.component, proposal);
+                    slot.1 = true;
+                }
+                Some(Verdict { rejection: Some(rejection), .. }) if slot.2.is_none() => {
+                    slot.2 = Some(rejection.clone());
+                }
+                _ => {}
+            }
+        }
+        outcomes
+    }
+
+    /// Children that a flight planned alongside proposed already go back to the reflection
+    /// model while their job has asks left. Returns the jobs and whether any was asked again.
+    fn ask_again_for_duplicates(
+        &mut self,
+        fi: usize,
+        mut jobs: Vec<ReflectJob>,
+    ) -> (Vec<ReflectJob>, bool) {
+        let retries = self.setup.config.reflection_retries;
+        let mut asked = false;
+        for (task, (child, changed, _)) in self.outcomes(fi, &jobs).into_iter().enumerate() {
+            if !changed {
+                continue;
+            }
+            let Some(iteration) = self.proposed_alongside(fi, &child) else { continue };
+            let Some(index) = jobs.iter().position(|j| {
+                j.task == task
+                    && j.attempt <= retries
+                    && j.verdict.as_ref().is_some_and(|v| v.proposal.is_some())
+            }) else {
+                continue;
+            };
+            let raw = match &jobs[index].reply {
+                Some(Reply::Text { text, .. }) => text.clone(),
+                _ => String::new(),
+            };
+            let reason = ScreenReject::BeingTested { iteration };
+            self.ask_again(fi, index, &mut jobs[index], reason, &raw);
+            asked = true;
+        }
+        (jobs, asked)
+    }
+
+    /// Puts flight `fi`'s children together and on their minibatch (or ends the flight when
+    /// none is left).
+    fn assemble_children(&mut self, fi: usize, jobs: Vec<ReflectJob>) {
+        let (jobs, asked) = self.ask_again_for_duplicates(fi, jobs);
+        if asked {
+            self.flights[fi].stage = Stage::Reflecting { jobs };
+            return;
+        }
+        let owner = self.owner(fi);
+        let pool_seen = self.flights[fi].pool_seen;
+        let screen = self.setup.config.screen_proposals;
+        let outcomes = self.outcomes(fi, &jobs);
+        let mut it = self.flights[fi].it.clone();
+        let mut seen: Vec<Candidate> = Vec::new();
+        for (index, (child, changed, rejection)) in outcomes.into_iter().enumerate() {
+            let parent = it.tasks[index].parent;
+            let rejection = if !changed {
+                Some(rejection.unwrap_or(Rejection::Screened { reason: ScreenReject::Empty }))
+            } else if !screen {
+                None
+            } else if let Some(dup) =
+                self.pool[..pool_seen].iter().position(|p| p.candidate.same_content(&child))
+            {
+                Some(Rejection::Screened { reason: ScreenReject::DuplicateOf { index: dup } })
+            } else if seen.iter().any(|s| s.same_content(&child)) {
+                Some(Rejection::DuplicateInIteration)
+            } else {
+                self.proposed_alongside(fi, &child)
+                    .map(|iteration| Rejection::DuplicateInFlight { iteration })
+            };
+            if let Some(rejection) = rejection {
+                let iteration = it.iteration;
+                self.emit(
+                    owner,
+                    Event::ProposalRejected { iteration, task: index, parent, rejection },
+                );
+                continue;
+            }
+            seen.push(child.clone());
+            it.tasks[index].child = Some(child);
+        }
+        if !seen.is_empty() {
+            self.proposed.insert(self.flights[fi].seq, (it.iteration, seen));
+        }
+        let jobs: Vec<_> = it
+            .tasks
+            .iter()
+            .filter_map(|t| t.child.clone().map(|c| (c, Split::Train, t.minibatch.clone())))
+            .collect();
+        self.flights[fi].it = it;
+        if jobs.is_empty() {
+            let flight = &mut self.flights[fi];
+            flight.decided = true;
+            flight.stage = Stage::Done;
+            return;
+        }
+        self.start_stage(fi, Stage::Children { batch: Batch::new(jobs, false) });
+    }
+}
