@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// GEPA reflective prompt optimisation from the command line: the playground's engine, run
 /// files and share links, without a browser.
@@ -36,8 +36,8 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
         /// Iterations in flight at once, 1 to 8 (1 runs one iteration at a time, as the reference
-        /// does). Default: the configuration's, else chosen from its concurrency (enough
-        /// iterations to keep every slot busy with minibatch calls).
+        /// does). Default: the configuration's, else chosen from its concurrency (1 for one
+        /// slot; 2 for up to 6 slots, 4 for 16, with the default minibatch of 3).
         #[arg(long, value_name = "N")]
         in_flight: Option<usize>,
         /// Endpoints.
@@ -121,7 +121,32 @@ pub struct OutputArgs {
     /// No progress bar (for logs and CI).
     #[arg(long)]
     pub quiet: bool,
+    /// Stream every engine event to stdout as it happens: `jsonl`, one JSON object per line
+    /// (`{"event": "candidate_added", …}`; the last is `run_finished` when the run ends). The
+    /// progress bar and the text report go to stderr.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub events: Option<EventFormat>,
+    /// When the run stops, print one JSON object to stdout (after any events): status, stop
+    /// reason, exit code, best prompt and score, seed score, rollouts, iterations, candidates,
+    /// tokens and cost, the run file and the share link. The text report goes to stderr.
+    #[arg(long)]
+    pub json: bool,
     /// The playground page the printed share link opens.
     #[arg(long, default_value = "http://127.0.0.1:8080/")]
     pub app_url: String,
+}
+
+/// How `--events` writes events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EventFormat {
+    /// One JSON object per line.
+    Jsonl,
+}
+
+impl OutputArgs {
+    /// True when stdout is for machines (events or a JSON summary), so text goes to stderr.
+    #[must_use]
+    pub fn machine_stdout(&self) -> bool {
+        self.json || self.events.is_some()
+    }
 }

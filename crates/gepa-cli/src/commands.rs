@@ -7,15 +7,16 @@ use gepa_datasets::import::ParseOptions;
 use gepa_datasets::{Role, SplitPlan, guess_roles, parse, split};
 use gepa_providers::CallMachine;
 use gepa_providers::native::drive;
+use gepa_share::RunFile;
 use gepa_share::run_config::RunConfigFile;
 use gepa_share::run_file::Models;
-use gepa_share::{RunFile, SharedPrompt, SharedScores};
 
 use crate::args::{Cli, Command, EndpointArgs, OutputArgs};
 use crate::endpoints::{calls, resolve, save_cache};
 use crate::exit;
 use crate::files::{read, write_atomic};
 use crate::progress::Progress;
+use crate::summary::{share_link, summary, write_events};
 
 fn epoch_ms() -> u64 {
     std::time::UNIX_EPOCH.elapsed().map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
@@ -121,8 +122,12 @@ async fn optimise(
     let mut save_error = None;
     let interrupted = {
         let Session { engine, events, test, models, concurrency, title } = &mut s;
+        let stream = output.events.is_some();
         let mut on_change = |engine: &Engine, new: Vec<Event>, machine: &CallMachine, now: u64| {
             progress.update(engine, &new, machine, now);
+            if stream {
+                write_events(&new);
+            }
             let boundary = new.iter().any(Event::is_save_point);
             events.extend(new);
             if boundary {
@@ -152,70 +157,87 @@ async fn optimise(
     native.cancel_all();
     progress.finish();
     save_cache(args, &native);
-    s.events.extend(s.engine.drain_events());
+    let last = s.engine.drain_events();
+    if output.events.is_some() {
+        write_events(&last);
+    }
+    s.events.extend(last);
     s.save(out)?;
     if let Some(e) = save_error {
         eprintln!("warning: a save during the run failed ({e}); the final save succeeded");
     }
-    if interrupted {
+    let (stopped, code) = if interrupted {
         eprintln!(
             "Interrupted. The run is saved in {}; continue it with `gepa resume {}`.",
             out.display(),
             out.display()
         );
-        return Ok(exit::INTERRUPTED);
-    }
-    match s.engine.status() {
-        Status::Paused { reason } => {
-            eprintln!(
-                "{reason}\nThe run is saved in {}; fix the endpoint and run `gepa resume {}`.",
-                out.display(),
-                out.display()
-            );
-            Ok(exit::PAUSED)
+        ("interrupted", exit::INTERRUPTED)
+    } else {
+        match s.engine.status() {
+            Status::Paused { reason } => {
+                eprintln!(
+                    "{reason}\nThe run is saved in {}; fix the endpoint and run `gepa resume {}`.",
+                    out.display(),
+                    out.display()
+                );
+                ("paused", exit::PAUSED)
+            }
+            Status::Finished { reason } => {
+                let text = report(&s.engine, &endpoints, output, out, &reason.describe());
+                if output.machine_stdout() {
+                    eprint!("{text}");
+                } else {
+                    print!("{text}");
+                }
+                ("finished", exit::FINISHED)
+            }
+            Status::Running => ("finished", exit::FINISHED),
         }
-        Status::Finished { reason } => {
-            report(&s, &endpoints, output, out);
-            println!("Stopped: {}", reason.describe());
-            Ok(exit::FINISHED)
-        }
-        Status::Running => Ok(exit::FINISHED),
+    };
+    if output.json {
+        let link = share_link(&s.engine, &endpoints, &output.app_url);
+        println!("{}", summary(&s.engine, stopped, code, out, link));
     }
+    Ok(code)
 }
 
-fn report(s: &Session, endpoints: &gepa_providers::Endpoints, output: &OutputArgs, out: &Path) {
-    let engine = &s.engine;
-    let Some(best) = engine.best() else { return };
-    let entry = &engine.pool()[best];
-    let seed_mean = engine.pool().first().map(|e| e.mean_score);
-    println!(
-        "Best candidate: #{best}, validation {:.3} (seed {:.3}), {} rollouts, {} candidates.",
-        entry.mean_score,
-        seed_mean.unwrap_or(f64::NAN),
-        engine.rollouts_used(),
-        engine.pool().len()
-    );
-    for (name, text) in entry.candidate.iter() {
-        println!("--- {name} ---\n{text}");
+/// The text report of a finished run: the best candidate, its share link, the run file.
+fn report(
+    engine: &Engine,
+    endpoints: &gepa_providers::Endpoints,
+    output: &OutputArgs,
+    out: &Path,
+    stopped: &str,
+) -> String {
+    use std::fmt::Write as _;
+    let mut text = String::new();
+    if let Some(best) = engine.best() {
+        let entry = &engine.pool()[best];
+        let seed_mean = engine.pool().first().map(|e| e.mean_score);
+        let _ = writeln!(
+            text,
+            "Best candidate: #{best}, validation {:.3} (seed {:.3}), {} rollouts, {} candidates.",
+            entry.mean_score,
+            seed_mean.unwrap_or(f64::NAN),
+            engine.rollouts_used(),
+            engine.pool().len()
+        );
+        for (name, prompt) in entry.candidate.iter() {
+            let _ = writeln!(text, "--- {name} ---\n{prompt}");
+        }
+        match share_link(engine, endpoints, &output.app_url) {
+            Ok(link) => {
+                let _ = writeln!(text, "Share link: {link}");
+            }
+            Err(e) => {
+                let _ = writeln!(text, "No share link: {e}");
+            }
+        }
+        let _ = writeln!(text, "Run file: {}", out.display());
     }
-    let scores = SharedScores {
-        seed_val: seed_mean,
-        best_val: Some(entry.mean_score),
-        seed_test: None,
-        best_test: None,
-    };
-    let shared = SharedPrompt::from_run(
-        entry.candidate.clone(),
-        engine.setup().program.clone(),
-        engine.setup().metric.clone(),
-        endpoints,
-        scores,
-    );
-    match shared.link(&output.app_url) {
-        Ok(link) => println!("Share link: {link}"),
-        Err(e) => println!("No share link: {e}"),
-    }
-    println!("Run file: {}", out.display());
+    let _ = writeln!(text, "Stopped: {stopped}");
+    text
 }
 
 async fn evaluate(

@@ -9,6 +9,7 @@ mod commands;
 mod endpoints;
 mod files;
 mod progress;
+mod summary;
 
 use std::process::ExitCode;
 

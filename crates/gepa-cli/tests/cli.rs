@@ -170,6 +170,73 @@ fn a_run_survives_429_500_and_a_dropped_connection_with_a_ledger_that_adds_up() 
 }
 
 #[test]
+fn events_stream_as_json_lines_to_the_finish_and_the_summary_matches_show() {
+    let dir = temp_dir("jsonl");
+    let config = write_config(&dir, 40, "scripted");
+    let (base, _) = fault_server();
+    // No --quiet: the progress bar and the text report must keep out of stdout.
+    let out = gepa(&[
+        "run",
+        config.to_str().unwrap(),
+        "--task-url",
+        &base,
+        "--events",
+        "jsonl",
+        "--json",
+    ]);
+    let (stdout, stderr) =
+        (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stderr.contains("Best candidate: #"), "the text report goes to stderr: {stderr}");
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let (summary, events) = lines.split_last().unwrap();
+    assert!(
+        events.iter().all(|e| e["event"].is_string()),
+        "every line before the summary is an event"
+    );
+    let finish = events.last().unwrap();
+    assert_eq!(finish["event"], "run_finished", "the stream ends with the finish");
+    let run_file = dir.join("triage.run.json");
+    let run = RunFile::parse(&std::fs::read_to_string(&run_file).unwrap()).unwrap();
+    assert_eq!(events.len(), run.events.len(), "the stream holds every event of the run file");
+    let engine = run.restore().unwrap();
+    assert_eq!(summary["format"], "gepa-run-summary/1");
+    assert_eq!(summary["status"], "finished");
+    assert_eq!(summary["exit_code"], 0);
+    assert_eq!(summary["rollouts"], engine.rollouts_used());
+    assert_eq!(summary["rollouts"], finish["rollouts"]);
+    assert_eq!(summary["candidates"], engine.pool().len());
+    assert_eq!(summary["run_file"], run_file.display().to_string());
+    let best = summary["best"]["candidate"].as_u64().unwrap();
+    assert_eq!(summary["best"]["candidate"], finish["best"]);
+    let link = summary["share_link"].as_str().unwrap();
+    assert!(link.starts_with("http://127.0.0.1:8080/#prompt=v1."), "{link}");
+    let prompt = engine.pool()[usize::try_from(best).unwrap()].candidate.get("system").unwrap();
+    assert_eq!(summary["best"]["prompt"]["system"], prompt);
+    // `gepa show` tells the same numbers.
+    let show = gepa(&["show", run_file.to_str().unwrap()]);
+    let shown = String::from_utf8_lossy(&show.stdout);
+    let head = format!("{} rollouts, {} iterations", summary["rollouts"], summary["iterations"]);
+    assert!(shown.lines().next().unwrap().contains(&head), "{head} in\n{shown}");
+    let val = format!("{:.3}", summary["best"]["val"].as_f64().unwrap());
+    let best_row = shown.lines().find(|l| l.contains('★') && !l.contains("best")).unwrap();
+    assert!(
+        best_row.trim_start().starts_with(&best.to_string()) && best_row.contains(&val),
+        "{best_row}"
+    );
+    assert_eq!(
+        shown
+            .lines()
+            .filter(|l| l.contains("  ") && l.trim_start().starts_with(char::is_numeric))
+            .count(),
+        engine.pool().len()
+    );
+}
+
+#[test]
 fn an_endpoint_that_is_down_pauses_saves_and_says_how_to_resume() {
     let dir = temp_dir("down");
     let config = write_config(&dir, 40, "scripted");
@@ -183,9 +250,13 @@ fn an_endpoint_that_is_down_pauses_saves_and_says_how_to_resume() {
         "2",
         "--patience",
         "2",
+        "--json",
     ]);
     assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("gepa resume"));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((&summary["status"], &summary["exit_code"]), (&"paused".into(), &3.into()));
+    assert!(summary["reason"].as_str().unwrap().contains("127.0.0.1:9"), "{summary}");
     let run =
         RunFile::parse(&std::fs::read_to_string(dir.join("triage.run.json")).unwrap()).unwrap();
     assert_eq!(run.restore().unwrap().rollouts_used(), 0, "nothing charged for failed calls");
