@@ -7,7 +7,7 @@ pub mod endpoint_form;
 pub mod event_log;
 pub mod heatmap;
 pub mod history;
-pub mod metric_form;
+pub use gepa_share::metric_form;
 pub mod run_view;
 pub mod setup;
 pub mod share;

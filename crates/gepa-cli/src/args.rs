@@ -27,11 +27,34 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Start a run from a configuration exported by the playground (Run panel → "Download run
-    /// configuration"), writing the run file after every iteration.
+    /// Write a run configuration from a data file (CSV, TSV, JSON, JSONL), a seed prompt and a
+    /// metric: the page's importer, role guessing, seeded split and metric names. The file opens
+    /// in the playground and runs with `gepa run`.
+    Init {
+        /// The data file.
+        data: PathBuf,
+        /// Where to write the configuration (default: the data file's name with `.gepa.json`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The task model's name, e.g. gpt-4o-mini or qwen2.5:0.5b.
+        #[arg(long)]
+        task_model: Option<String>,
+        /// The reflection model's name (default: the task model).
+        #[arg(long)]
+        reflection_model: Option<String>,
+        /// What to put in the configuration.
+        #[command(flatten)]
+        init: InitArgs,
+    },
+    /// Start a run from a configuration (`gepa init`, or the playground's Run panel → "Download
+    /// run configuration"), or straight from a data file with the `gepa init` flags, writing the
+    /// run file after every iteration.
     Run {
-        /// The configuration file.
+        /// The configuration file; with --prompt, a data file (an implicit `gepa init`).
         config: PathBuf,
+        /// With --prompt: what to put in the configuration built from the data file.
+        #[command(flatten)]
+        init: InitArgs,
         /// Where to write the run file (default: the configuration's name with `.run.json`).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -149,4 +172,93 @@ impl OutputArgs {
     pub fn machine_stdout(&self) -> bool {
         self.json || self.events.is_some()
     }
+}
+
+/// What `gepa init` (and `gepa run` on a data file) builds a configuration from. Model names
+/// come from `--task-model` / `--reflection-model`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The seed instruction GEPA improves: the text, or a file holding it. May use
+    /// `{{column}}` placeholders.
+    #[arg(long)]
+    pub prompt: Option<String>,
+    /// The user message template with `{{column}}` placeholders (default: the input columns,
+    /// one per line).
+    #[arg(long)]
+    pub template: Option<String>,
+    /// The columns the task model sees, comma-separated (default: guessed from the header, as
+    /// the page does).
+    #[arg(long, value_delimiter = ',')]
+    pub inputs: Vec<String>,
+    /// The column holding the expected answer (default: guessed from the header).
+    #[arg(long)]
+    pub expected: Option<String>,
+    /// The metric, by the page's names: exact, normalized, contains, token_f1, numeric, choice,
+    /// regex, json, judge, custom, spec.
+    #[arg(long, default_value = "normalized")]
+    pub metric: String,
+    /// choice: the labels, comma-separated.
+    #[arg(long)]
+    pub labels: Option<String>,
+    /// regex: the pattern.
+    #[arg(long)]
+    pub pattern: Option<String>,
+    /// numeric: the absolute tolerance.
+    #[arg(long)]
+    pub tolerance: Option<String>,
+    /// numeric: read the number after this label (e.g. `Answer:`).
+    #[arg(long)]
+    pub number_label: Option<String>,
+    /// json: the fields to check, comma-separated (default: all).
+    #[arg(long)]
+    pub fields: Option<String>,
+    /// judge: the rubric.
+    #[arg(long)]
+    pub rubric: Option<String>,
+    /// judge: the top of the grading scale.
+    #[arg(long)]
+    pub scale: Option<String>,
+    /// custom: the Rhai script file.
+    #[arg(long)]
+    pub script: Option<PathBuf>,
+    /// spec: the metric as JSON (combinations, format checks).
+    #[arg(long)]
+    pub metric_json: Option<String>,
+    /// exact, contains: compare case-sensitively.
+    #[arg(long)]
+    pub case_sensitive: bool,
+    /// The rollout budget.
+    #[arg(long, default_value_t = 200)]
+    pub budget: u64,
+    /// Training rows (default: the page's split for the row count).
+    #[arg(long)]
+    pub train: Option<usize>,
+    /// Validation rows (default: the page's split).
+    #[arg(long)]
+    pub val: Option<usize>,
+    /// Held-out test rows (default: the page's split).
+    #[arg(long)]
+    pub test: Option<usize>,
+    /// The seed of the split's shuffle.
+    #[arg(long, default_value_t = 0)]
+    pub split_seed: u64,
+    /// The run's random seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// The provider preset: openai, anthropic, ollama, vllm, llama_cpp, … (`gepa init --help`
+    /// lists them in the error when one is unknown).
+    #[arg(long, default_value = "llama_cpp")]
+    pub preset: String,
+    /// Calls at once to the endpoint.
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// The task model's reply limit in tokens (default: the provider's own).
+    #[arg(long)]
+    pub max_tokens: Option<u32>,
+    /// The task model's temperature (default: the provider's own).
+    #[arg(long)]
+    pub temperature: Option<f64>,
+    /// The run's title (default: the data file's name).
+    #[arg(long)]
+    pub title: Option<String>,
 }

@@ -15,6 +15,7 @@ use crate::args::{Cli, Command, EndpointArgs, OutputArgs};
 use crate::endpoints::{calls, resolve, save_cache};
 use crate::exit;
 use crate::files::{read, write_atomic};
+use crate::init::build;
 use crate::progress::Progress;
 use crate::summary::{share_link, summary, write_events};
 
@@ -28,9 +29,45 @@ fn epoch_ms() -> u64 {
 /// A message saying what went wrong and what to do.
 pub async fn run(cli: Cli) -> Result<u8, String> {
     match cli.command {
-        Command::Run { config, out, in_flight, endpoints, output } => {
-            let mut file = RunConfigFile::parse(&read(&config)?)
-                .map_err(|e| format!("{}: {e}", config.display()))?;
+        Command::Init { data, out, task_model, reflection_model, init } => {
+            let built = build(&data, &init, task_model.as_deref(), reflection_model.as_deref())?;
+            for warning in &built.warnings {
+                eprintln!("warning: {warning}");
+            }
+            let out = out.unwrap_or_else(|| data.with_extension("gepa.json"));
+            write_atomic(&out, &built.config.to_json().map_err(|e| e.to_string())?)?;
+            println!("Wrote {}: {}.", out.display(), built.summary);
+            println!("Run it with: gepa run {} --task-url <base URL>", out.display());
+            Ok(exit::FINISHED)
+        }
+        Command::Run { config, init, out, in_flight, endpoints, output } => {
+            let mut file = if init.prompt.is_some() {
+                // An implicit `gepa init`: the positional file holds the data.
+                let built = build(
+                    &config,
+                    &init,
+                    endpoints.task_model.as_deref(),
+                    endpoints.reflection_model.as_deref(),
+                )?;
+                for warning in &built.warnings {
+                    eprintln!("warning: {warning}");
+                }
+                eprintln!("{}: {}.", config.display(), built.summary);
+                built.config
+            } else {
+                let text = read(&config)?;
+                RunConfigFile::parse(&text).map_err(|e| {
+                    let data = ["csv", "tsv", "json", "jsonl"]
+                        .iter()
+                        .any(|x| config.extension().is_some_and(|ext| ext.eq_ignore_ascii_case(x)));
+                    let hint = if data {
+                        " (to start from a data file, add --prompt and the other `gepa init` flags)"
+                    } else {
+                        ""
+                    };
+                    format!("{}: {e}{hint}", config.display())
+                })?
+            };
             if let Some(n) = in_flight.filter(|n| !(1..=gepa_core::MAX_PIPELINE_DEPTH).contains(n))
             {
                 return Err(format!(

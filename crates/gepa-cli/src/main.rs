@@ -8,6 +8,7 @@ mod args;
 mod commands;
 mod endpoints;
 mod files;
+mod init;
 mod progress;
 mod summary;
 

@@ -4,8 +4,12 @@
 //! key or an endpoint URL, because the types that would carry them are never part of a payload.
 //! Decoding treats its input as hostile: bounded decompression, size limits on every field, and
 //! a clear message for each way a link or file can be broken.
+//!
+//! It also holds the metric's names and options as people type them (`metric_form`), so the
+//! page's picker and the CLI's `--metric` flags mean the same.
 
 pub mod link;
+pub mod metric_form;
 pub mod run_config;
 pub mod run_file;
 
