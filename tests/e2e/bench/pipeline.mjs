@@ -47,6 +47,7 @@ try {
     await page.locator(`#${id}`).dispatchEvent('change');
   };
   await option('budget', '200');
+  await page.locator('details.advanced summary').click();
   await option('opt-minibatch', '3');
   await option('opt-seed', seed);
   await option('opt-concurrency', concurrency);
