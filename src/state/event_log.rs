@@ -69,7 +69,7 @@ pub fn rejection_reason(rejection: &Rejection, n: usize) -> String {
         ),
         Rejection::DuplicateInIteration => "same as another proposal in this iteration".into(),
         Rejection::DuplicateInFlight { iteration } => {
-            format!("same as iteration {iteration}'s proposal, already being validated")
+            format!("same as the proposal iteration {iteration} is already testing")
         }
     }
 }

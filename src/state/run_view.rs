@@ -14,7 +14,7 @@ pub struct Counters {
     pub rollouts: u64,
     /// The rollout budget.
     pub budget: Option<u64>,
-    /// Iterations started.
+    /// Iterations finished (those in flight are in `in_flight`).
     pub iterations: u64,
     /// Candidates in the pool.
     pub pool: usize,
@@ -35,7 +35,7 @@ impl Counters {
         Counters {
             rollouts: engine.rollouts_used(),
             budget: engine.setup().config.stop.max_rollouts,
-            iterations: engine.iterations(),
+            iterations: engine.finished_iterations(),
             pool: engine.pool().len(),
             spend: engine.spend().clone(),
             active_ms: engine.active_ms(),

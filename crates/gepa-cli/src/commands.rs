@@ -342,7 +342,7 @@ fn show(path: &Path) -> Result<u8, String> {
         file.title,
         engine.status(),
         engine.rollouts_used(),
-        engine.iterations()
+        engine.finished_iterations()
     );
     let _ = writeln!(
         out,

@@ -84,7 +84,7 @@ pub fn summary(
         "seed_val": engine.pool().first().map(|e| e.mean_score),
         "rollouts": engine.rollouts_used(),
         "budget": engine.setup().config.stop.max_rollouts,
-        "iterations": engine.iterations(),
+        "iterations": engine.finished_iterations(),
         "candidates": engine.pool().len(),
         "calls": { "task": spend.calls[0], "reflection": spend.calls[1], "judge": spend.calls[2] },
         "tokens": { "task": tokens(&spend.task), "reflection": tokens(&spend.reflection), "judge": tokens(&spend.judge) },

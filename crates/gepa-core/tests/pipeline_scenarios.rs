@@ -80,6 +80,10 @@ fn the_pipeline_fills_to_its_depth_and_overlaps_iterations() {
         if flights.len() > 1 {
             stages.extend(flights.iter().map(|f| f.stage.clone()));
         }
+        // Finished iterations are the started ones no longer in flight.
+        let newest = flights.last().map_or(e.iterations(), |f| f.iteration);
+        assert_eq!(e.iterations(), newest);
+        assert_eq!(e.finished_iterations(), e.iterations() - flights.len() as u64);
         true
     });
     assert_eq!(most_flights, 4, "four iterations in flight at once");

@@ -21,9 +21,13 @@ async function setUp(page: Page, base: string, model: string, budget: string) {
   await page.locator('#budget').dispatchEvent('change');
 }
 
+// Step, and wait for the pause after the next iteration (not the pause already shown).
 async function step(page: Page) {
+  const status = page.getByTestId('run-status');
+  const before = (await status.textContent()) ?? '';
   await page.getByTestId('step').click();
-  await expect(page.getByTestId('run-status')).toContainText(/Paused after iteration \d+ \(Step\)/, { timeout: 30_000 });
+  await expect(status).not.toHaveText(before, { timeout: 30_000 });
+  await expect(status).toContainText(/Paused after iteration \d+ \(Step\)/, { timeout: 30_000 });
 }
 
 test('scripted model: the tree grows, the inspector shows diff, reflection and decision, and pin and edit steer the run', async ({ page }, testInfo) => {
@@ -57,18 +61,29 @@ test('scripted model: the tree grows, the inspector shows diff, reflection and d
   await inspector.locator('#steer-note').fill('Tickets about refunds are always billing.');
   await inspector.getByTestId('send-feedback').click();
   await step(page);
-  await expect(page.getByTestId('event-log')).toContainText(/Iteration \d+: reflecting on #0, as you pinned it\./);
+  const pinnedLine = page.getByTestId('event-log').getByText(/Iteration \d+: reflecting on #0, as you pinned it\./);
+  await expect(pinnedLine).toBeVisible();
+  // Two iterations run at once by default: step on until the pinned one has finished too.
+  const pinnedIteration = Number((await pinnedLine.textContent())!.match(/Iteration (\d+)/)![1]);
+  const pausedAt = async () => Number((await page.getByTestId('run-status').textContent())!.match(/iteration (\d+) \(Step\)/)![1]);
+  for (let done = await pausedAt(); done < pinnedIteration; done++) {
+    await page.getByTestId('step').click();
+    await expect(page.getByTestId('run-status')).toContainText(`Paused after iteration ${done + 1} (Step)`, { timeout: 30_000 });
+  }
   await expect(tree.getByTestId('node-0')).not.toHaveClass(/pinned/);
   // The proposals made from #0 include that reflection, whose request carries the note.
   await tree.getByTestId('node-1').click();
   await tree.getByTestId('node-0').click();
   const fromSeed = inspector.getByTestId('proposals-from');
   await fromSeed.locator('summary').first().click();
-  await expect(fromSeed.getByTestId('reflection')).toHaveCount(2);
-  await expect(fromSeed.getByTestId('reflection').nth(1).getByTestId('reflection-request')).toContainText('Tickets about refunds are always billing.', { useInnerText: false });
-  await expect(fromSeed.getByTestId('decision').nth(1)).toContainText('Rejected');
+  // The latest of them (two iterations run at once by default, so an earlier one may also have
+  // started from #0) is the pinned one, whose request carries the note.
+  const pinned = fromSeed.getByTestId('reflection').last();
+  await expect(pinned.getByTestId('reflection-request')).toContainText('Tickets about refunds are always billing.', { useInnerText: false });
+  expect(await fromSeed.getByTestId('reflection').count()).toBeGreaterThanOrEqual(2);
+  await expect(fromSeed.getByTestId('decision').last()).toContainText('Rejected');
   // The scripted model proposes #1's text again, so it was asked twice more, each time told why.
-  await expect(fromSeed.getByTestId('reflection').nth(1).getByTestId('reflection-retries')).toContainText('Asked again 2 time(s)');
+  await expect(pinned.getByTestId('reflection-retries')).toContainText('Asked again 2 time(s)');
   // Exclude #1 from selection, then return it.
   await tree.getByTestId('node-1').click();
   await inspector.getByTestId('exclude').click();
@@ -80,7 +95,9 @@ test('scripted model: the tree grows, the inspector shows diff, reflection and d
   await tree.getByTestId('node-0').click();
   await inspector.locator('#edit-system').fill('Classify the support ticket. RULES: one word, the label.');
   await inspector.getByTestId('add-edited').click();
-  await step(page);
+  // It is scored in a flight of its own, committed in order after the iterations already in
+  // flight: a step or two.
+  for (let i = 0; i < 3 && !(await tree.getByTestId('node-2').count()); i++) await step(page);
   await expect(tree.getByTestId('node-2')).toHaveAttribute('aria-label', /Candidate 2, validation score \d\.\d\d.*made by you/);
   await expect(page.getByTestId('event-log')).toContainText('Your candidate was added as #2');
 

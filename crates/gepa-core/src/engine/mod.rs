@@ -39,7 +39,7 @@ use crate::request::{FailureKind, ModelRole, Reply, Request, Usage};
 use crate::rng::Rng;
 use crate::sampler::EpochSampler;
 use batch::Batch;
-use flight::{Flight, HumanCandidate, Owner};
+use flight::{Flight, FlightKind, HumanCandidate, Owner};
 
 /// Everything needed to start a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -499,10 +499,19 @@ impl Engine {
         self.ledger
     }
 
-    /// Iterations started so far.
+    /// Iterations started so far (finished and in flight).
     #[must_use]
     pub fn iterations(&self) -> u64 {
         self.iterations
+    }
+
+    /// Iterations finished so far: started ones not in flight any more (what "Paused after
+    /// iteration N" counts to).
+    #[must_use]
+    pub fn finished_iterations(&self) -> u64 {
+        let in_flight =
+            self.flights.iter().filter(|f| !matches!(f.kind, FlightKind::Human { .. })).count();
+        self.iterations.saturating_sub(in_flight as u64)
     }
 
     /// The iterations in flight, oldest first, with the candidates they improve.

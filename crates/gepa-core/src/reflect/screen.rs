@@ -55,7 +55,7 @@ impl ScreenReject {
                 format!("the proposal duplicates candidate #{index}")
             }
             ScreenReject::BeingTested { iteration } => {
-                format!("the proposal is the one iteration {iteration} is testing")
+                format!("the proposal is the same as the one iteration {iteration} is testing")
             }
             ScreenReject::TooLong { chars, limit } => {
                 format!("the proposal is {chars} characters, over the limit of {limit}")
