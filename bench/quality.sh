@@ -18,6 +18,7 @@
 #   GEPA_LLM=qwen0.5b    the stronger opt-in model (see ./dev)
 #   QUALITY_TASKS="support-triage date-normalization warehouse-bins"  QUALITY_SEEDS="0 1 2"
 #   QUALITY_WHO="ours ours-edit gepa"  QUALITY_OUT=DIR (run files and best prompts stay there)
+#   QUALITY_IN_FLIGHT=N  ours with N iterations in flight (default: chosen from the concurrency, 4 → 2)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUDGET=${1:-150}
@@ -59,7 +60,7 @@ run_ours() { # TASK SEED [edit]
   local task=$1 seed=$2 mode=${3:-} cfg="$WORK/$1-$2${3:+-$3}.json" who="ours${3:+-$3}" start out
   start=$(date +%s.%N)
   out="$WORK/$task-$seed-$who"
-  "$GEPA" run "$cfg" --out "$out.run.json" --task-url "$URL" --timeout 1800 --quiet > "$out.txt"
+  "$GEPA" run "$cfg" --out "$out.run.json" --task-url "$URL" --timeout 1800 ${QUALITY_IN_FLIGHT:+--in-flight "$QUALITY_IN_FLIGHT"} --quiet > "$out.txt"
   local wall; wall=$(seconds_since "$start")
   awk '/^--- system ---$/{on=1; next} /^Share link:/{on=0} on' "$out.txt" | python3 -c 'import sys; sys.stdout.write(sys.stdin.read().rstrip("\n"))' > "$out-best.txt"
   local best_val; best_val=$(sed -nE 's/^Best candidate: #[0-9]+, validation ([0-9.]+).*/\1/p' "$out.txt")
