@@ -4,10 +4,9 @@
 // The scripted server runs on plain threads: this test is native-only.
 #![allow(clippy::disallowed_methods)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -20,21 +19,7 @@ use gepa_providers::Preset;
 use gepa_share::RunFile;
 use gepa_share::run_config::RunConfigFile;
 use gepa_share::run_file::{ModelSettings, Models};
-
-fn gepa(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gepa"))
-        .args(args)
-        .env_remove("GEPA_TASK_API_KEY")
-        .output()
-        .unwrap()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gepa-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use support::{completion, gepa, response, scripted_server, temp_dir};
 
 /// A configuration for the support-triage example: `budget` rollouts, small splits.
 fn write_config(dir: &Path, budget: u64, model: &str) -> PathBuf {
@@ -78,59 +63,15 @@ fn write_config(dir: &Path, budget: u64, model: &str) -> PathBuf {
 /// and proposes a fixed instruction when asked to reflect. Returns its base URL and a request
 /// counter.
 fn fault_server() -> (String, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}/v1", listener.local_addr().unwrap());
-    let count = Arc::new(AtomicUsize::new(0));
-    let seen = count.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let n = seen.fetch_add(1, Ordering::SeqCst);
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut length = 0;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                        break;
-                    }
-                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                        length = v.trim().parse().unwrap_or(0);
-                    }
-                }
-                let mut body = vec![0; length];
-                let _ = reader.read_exact(&mut body);
-                let body = String::from_utf8_lossy(&body);
-                let reply = |status: &str, extra: &str, json: &str| {
-                    format!(
-                        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\n{extra}content-length: {}\r\nconnection: close\r\n\r\n{json}",
-                        json.len()
-                    )
-                };
-                let response = match n {
-                    0 => reply("429 Too Many Requests", "retry-after: 1\r\n", "{}"),
-                    1 => reply("500 Internal Server Error", "", "{\"error\":\"boom\"}"),
-                    2 => return, // dropped connection
-                    _ => {
-                        let content = if body.contains("Ticket:") {
-                            "billing"
-                        } else {
-                            "```\\nClassify the support ticket. Payment problems are billing.\\n```"
-                        };
-                        reply(
-                            "200 OK",
-                            "",
-                            &format!(
-                                "{{\"choices\":[{{\"message\":{{\"content\":\"{content}\"}},\"finish_reason\":\"stop\"}}],\"usage\":{{\"prompt_tokens\":10,\"completion_tokens\":2}}}}"
-                            ),
-                        )
-                    }
-                };
-                let _ = stream.write_all(response.as_bytes());
-            });
-        }
-    });
-    (base, count)
+    scripted_server(|n, body| match n {
+        0 => Some(response("429 Too Many Requests", "retry-after: 1\r\n", "{}")),
+        1 => Some(response("500 Internal Server Error", "", "{\"error\":\"boom\"}")),
+        2 => None, // dropped connection
+        _ if body.contains("Ticket:") => Some(completion("billing")),
+        _ => Some(completion(
+            "```\\nClassify the support ticket. Payment problems are billing.\\n```",
+        )),
+    })
 }
 
 #[test]
@@ -274,6 +215,8 @@ fn an_endpoint_that_is_down_pauses_saves_and_says_how_to_resume() {
 
 #[cfg(feature = "real-llm")]
 mod real_llm {
+    use std::process::Command;
+
     use super::*;
 
     fn llm() -> (String, String) {

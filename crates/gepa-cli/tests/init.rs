@@ -6,30 +6,15 @@
 // The scripted server runs on plain threads: this test is native-only.
 #![allow(clippy::disallowed_methods)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use gepa_core::MetricSpec;
 use gepa_share::RunFile;
 use gepa_share::run_config::RunConfigFile;
-
-fn gepa(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gepa"))
-        .args(args)
-        .env_remove("GEPA_TASK_API_KEY")
-        .env_remove("GEPA_TASK_MODEL")
-        .output()
-        .unwrap()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gepa-init-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use support::{completion, gepa, scripted_server, temp_dir};
 
 const LABELS: [&str; 3] = ["billing", "login", "bug"];
 
@@ -153,51 +138,22 @@ fn each_missing_answer_names_its_flag() {
 
 /// A scripted OpenAI-compatible server (not an LLM): labels every ticket "billing" and, when
 /// asked to reflect, proposes an instruction. Returns its base URL.
-fn scripted_server() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}/v1", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut length = 0;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                        break;
-                    }
-                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                        length = v.trim().parse().unwrap_or(0);
-                    }
-                }
-                let mut body = vec![0; length];
-                let _ = reader.read_exact(&mut body);
-                let body = String::from_utf8_lossy(&body);
-                let content = if body.contains("ticket ") && !body.contains("```") {
-                    "billing"
-                } else {
-                    "```\\nLabel the ticket: billing, login or bug. Tickets about billing are billing.\\n```"
-                };
-                let json = format!(
-                    "{{\"choices\":[{{\"message\":{{\"content\":\"{content}\"}},\"finish_reason\":\"stop\"}}],\"usage\":{{\"prompt_tokens\":10,\"completion_tokens\":2}}}}"
-                );
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{json}",
-                    json.len()
-                );
-            });
-        }
-    });
-    base
+fn triage_server() -> String {
+    scripted_server(|_, body| {
+        Some(if body.contains("ticket ") && !body.contains("```") {
+            completion("billing")
+        } else {
+            completion("```\\nLabel the ticket: billing, login or bug. Tickets about billing are billing.\\n```")
+        })
+    })
+    .0
 }
 
 #[test]
 fn one_command_goes_from_a_csv_to_a_share_link() {
     let dir = temp_dir("run");
     let data = write(&dir, "tickets.csv", &tickets("csv"));
-    let base = scripted_server();
+    let base = triage_server();
     let mut args = vec![
         "run",
         data.to_str().unwrap(),
