@@ -5,6 +5,11 @@
 //! server's Retry-After (or an exponential backoff) has passed and halves the effective limit;
 //! successes then raise it back one step at a time. So a 429 storm slows every caller down
 //! instead of letting each one hammer the endpoint on its own schedule.
+//!
+//! A storm is one congestion event however many calls it hits: with 256 calls in flight, the
+//! 429s of calls that were already out when the limit was cut (or that arrive while the endpoint
+//! is backing off) do not cut it again, so concurrency halves once per storm rather than
+//! collapsing to one.
 
 use serde::{Deserialize, Serialize};
 
@@ -53,6 +58,9 @@ pub struct Limiter {
     backoff_until: Option<u64>,
     consecutive_limits: u32,
     successes_since_cut: usize,
+    /// Calls that were in flight at the last cut and have not ended yet: their rate limits
+    /// belong to the storm that caused that cut.
+    out_at_cut: usize,
     peak_in_flight: usize,
 }
 
@@ -71,6 +79,7 @@ impl Limiter {
             backoff_until: None,
             consecutive_limits: 0,
             successes_since_cut: 0,
+            out_at_cut: 0,
             peak_in_flight: 0,
         }
     }
@@ -95,6 +104,8 @@ impl Limiter {
     /// A started call ended at `now_ms`.
     pub fn finish(&mut self, outcome: Outcome, now_ms: u64) {
         self.in_flight = self.in_flight.saturating_sub(1);
+        let same_storm = self.out_at_cut > 0 || self.backing_off_until(now_ms).is_some();
+        self.out_at_cut = self.out_at_cut.saturating_sub(1);
         match outcome {
             Outcome::Done => {
                 self.consecutive_limits = 0;
@@ -106,9 +117,12 @@ impl Limiter {
                 }
             }
             Outcome::RateLimited { retry_after_ms } => {
-                self.consecutive_limits += 1;
                 self.successes_since_cut = 0;
-                self.effective = (self.effective / 2).max(1);
+                if !same_storm {
+                    self.consecutive_limits += 1;
+                    self.effective = (self.effective / 2).max(1);
+                    self.out_at_cut = self.in_flight;
+                }
                 let exponential = BASE_BACKOFF_MS
                     .saturating_mul(1 << self.consecutive_limits.min(6).saturating_sub(1));
                 let wait = retry_after_ms.unwrap_or(exponential).min(MAX_BACKOFF_MS);
@@ -121,6 +135,7 @@ impl Limiter {
     /// A call that started was abandoned (cancelled): frees its slot without learning anything.
     pub fn abandon(&mut self) {
         self.in_flight = self.in_flight.saturating_sub(1);
+        self.out_at_cut = self.out_at_cut.saturating_sub(1);
     }
 
     /// When the endpoint may be called again, if it is backing off at `now_ms`.
@@ -228,5 +243,25 @@ mod tests {
         limiter.start(2);
         limiter.abandon();
         assert_eq!(limiter.state(2).in_flight, 0);
+    }
+
+    #[test]
+    fn a_storm_of_rate_limits_over_many_calls_in_flight_halves_the_limit_once() {
+        let mut limiter = Limiter::new(256);
+        assert_eq!(start_all(&mut limiter, 256, 0), 256);
+        // The server takes 64 at once: the other 192 come back 429, one after another.
+        for i in 0..192 {
+            limiter.finish(Outcome::RateLimited { retry_after_ms: Some(0) }, 10 + i);
+        }
+        assert_eq!(limiter.state(300).effective_limit, 128, "one storm, one cut");
+        for _ in 0..64 {
+            limiter.finish(Outcome::Done, 300);
+        }
+        // A new storm among calls sent after the cut cuts again, and backs off from its start.
+        assert_eq!(start_all(&mut limiter, 128, 400), 128);
+        limiter.finish(Outcome::RateLimited { retry_after_ms: None }, 500);
+        limiter.finish(Outcome::RateLimited { retry_after_ms: None }, 510);
+        assert_eq!(limiter.state(600).effective_limit, 64);
+        assert_eq!(limiter.permit(600), Permit::WaitUntil(1_510), "1 s, not 2 s: one event");
     }
 }
