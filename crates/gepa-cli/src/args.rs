@@ -155,7 +155,7 @@ pub struct OutputArgs {
     #[arg(long)]
     pub json: bool,
     /// The playground page the printed share link opens.
-    #[arg(long, default_value = "http://127.0.0.1:8080/")]
+    #[arg(long, default_value = "http://127.0.0.1:8642/")]
     pub app_url: String,
 }
 

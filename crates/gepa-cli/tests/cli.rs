@@ -95,7 +95,7 @@ fn a_run_survives_429_500_and_a_dropped_connection_with_a_ledger_that_adds_up() 
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(count.load(Ordering::SeqCst) > 3, "the faults were served");
-    assert!(stdout.contains("Share link: http://127.0.0.1:8080/#prompt=v1."), "{stdout}");
+    assert!(stdout.contains("Share link: http://127.0.0.1:8642/#prompt=v1."), "{stdout}");
     let run =
         RunFile::parse(&std::fs::read_to_string(dir.join("triage.run.json")).unwrap()).unwrap();
     let engine = run.restore().unwrap();
@@ -154,7 +154,7 @@ fn events_stream_as_json_lines_to_the_finish_and_the_summary_matches_show() {
     let best = summary["best"]["candidate"].as_u64().unwrap();
     assert_eq!(summary["best"]["candidate"], finish["best"]);
     let link = summary["share_link"].as_str().unwrap();
-    assert!(link.starts_with("http://127.0.0.1:8080/#prompt=v1."), "{link}");
+    assert!(link.starts_with("http://127.0.0.1:8642/#prompt=v1."), "{link}");
     let prompt = engine.pool()[usize::try_from(best).unwrap()].candidate.get("system").unwrap();
     assert_eq!(summary["best"]["prompt"]["system"], prompt);
     // `gepa show` tells the same numbers.

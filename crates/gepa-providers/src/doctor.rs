@@ -91,6 +91,13 @@ pub fn precheck(config: &EndpointConfig, page_origin: &str) -> Option<Diagnosis>
         ));
     }
     let target = config.base();
+    if is_same_server(target, page_origin) {
+        return Some(verdict(
+            Cause::Config,
+            "This address is the playground page itself, not a model server.",
+            "Start your model server on its own port (llama.cpp 8080, vLLM 8000, LM Studio 1234, Ollama 11434) and put that port in the base URL; if the page took the model server's port, serve the page on another (PORT=8642 ./dev serve).",
+        ));
+    }
     if page_origin.starts_with("https://") && target.starts_with("http://") && !is_loopback(target)
     {
         return Some(verdict(
@@ -219,6 +226,27 @@ fn host_of(url: &str) -> &str {
     host_port.split(':').next().unwrap_or_default()
 }
 
+/// The port of `url`, written or implied by its scheme.
+fn port_of(url: &str) -> Option<u16> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    let after_host = host_port.rsplit_once(']').map_or(host_port, |(_, p)| p);
+    match after_host.rsplit_once(':') {
+        Some((_, port)) => port.parse().ok(),
+        None if url.starts_with("https://") => Some(443),
+        None => Some(80),
+    }
+}
+
+/// True when `url` points at the server that serves `page_origin` (the same port on the same
+/// host, counting every loopback name as one host).
+fn is_same_server(url: &str, page_origin: &str) -> bool {
+    let same_host = host_of(url).eq_ignore_ascii_case(host_of(page_origin))
+        || (is_loopback(url) && is_loopback(page_origin));
+    same_host && port_of(url).is_some() && port_of(url) == port_of(page_origin)
+}
+
 /// True for localhost, 127.0.0.0/8 and ::1.
 #[must_use]
 pub fn is_loopback(url: &str) -> bool {
@@ -244,6 +272,27 @@ mod tests {
         let mut c = EndpointConfig::from_preset(Preset::LlamaCpp, "smollm2");
         c.base_url = base.into();
         c
+    }
+
+    #[test]
+    fn an_endpoint_on_the_page_s_own_port_is_named_as_the_page_itself() {
+        for (base, page) in [
+            ("http://localhost:8080/v1", "http://127.0.0.1:8080"),
+            ("http://127.0.0.1:8642/v1", "http://127.0.0.1:8642"),
+            ("http://[::1]:8642/v1", "http://localhost:8642"),
+            ("https://gepa.example/v1", "https://gepa.example"),
+        ] {
+            let d = precheck(&llama(base), page).expect(base);
+            assert_eq!(d.cause, Cause::Config, "{base}");
+            assert!(d.headline.contains("the playground page itself"), "{base}");
+        }
+        for (base, page) in [
+            ("http://localhost:8080/v1", "http://127.0.0.1:8642"),
+            ("http://192.168.1.20:8642/v1", "http://127.0.0.1:8642"),
+            ("https://api.example/v1", "https://gepa.example"),
+        ] {
+            assert!(precheck(&llama(base), page).is_none(), "{base} on {page}");
+        }
     }
 
     #[test]
