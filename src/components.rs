@@ -18,6 +18,7 @@ pub mod program_editor;
 pub mod reflection_view;
 pub mod region_panel;
 pub mod result_panel;
+pub mod run_advice;
 pub mod run_controls;
 pub mod run_header;
 pub mod saved_runs;

@@ -1,6 +1,7 @@
 use gepa_core::Status;
 use leptos::prelude::*;
 
+use crate::components::run_advice::RunAdvice;
 use crate::controller::RunController;
 use crate::state::budget::group;
 use crate::state::run_view::duration;
@@ -77,6 +78,7 @@ pub fn RunHeader() -> impl IntoView {
                 {stat("Time left", "eta", with(|v| v.eta_ms().map_or_else(|| "–".into(), |ms| format!("≈ {}", duration(ms)))))}
             </dl>
             <p class="hint endpoint-state" data-testid="endpoint-state">{endpoint_line}</p>
+            <RunAdvice/>
         </section>
     }
 }

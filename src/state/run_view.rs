@@ -1,6 +1,7 @@
 //! What the page shows about a run: counters, scores, spend, ETA and the readable log, folded
 //! from the engine's events plus a snapshot of its counters.
 
+use gepa_core::advice::{Advice, AdviceTally};
 use gepa_core::engine::{FlightView, Spend};
 use gepa_core::{Engine, Event, Status};
 
@@ -78,6 +79,7 @@ pub struct RunView {
     /// Candidates, proposals, front and timeline.
     pub history: RunHistory,
     narrator: Narrator,
+    tally: AdviceTally,
 }
 
 impl RunView {
@@ -95,6 +97,7 @@ impl RunView {
             log: Vec::new(),
             history: RunHistory::default(),
             narrator: Narrator::default(),
+            tally: AdviceTally::default(),
         }
     }
 
@@ -121,6 +124,7 @@ impl RunView {
             log: Vec::new(),
             history,
             narrator: Narrator::default(),
+            tally: AdviceTally::default(),
         }
     }
 
@@ -151,9 +155,16 @@ impl RunView {
             _ => {}
         }
         self.history.apply(event);
+        self.tally.observe(event);
         if let Some(line) = self.narrator.describe(event) {
             self.log.push(line);
         }
+    }
+
+    /// Why the run is not improving, when one reason dominates its proposals.
+    #[must_use]
+    pub fn advice(&self) -> Option<Advice> {
+        self.tally.advice()
     }
 
     /// Change of the best score from the seed's.
@@ -196,10 +207,10 @@ mod tests {
 
     /// A scripted model (not an LLM): the task model answers correctly once the system prompt
     /// says "ALWAYS", and reflection proposes such a prompt.
-    fn scripted(request: &Request) -> Reply {
+    fn scripted(request: &Request, proposal: &str) -> Reply {
         let all: String = request.messages.iter().map(|m| m.content.as_str()).collect();
         match request.purpose {
-            Purpose::Reflect { .. } => Reply::text("```\nALWAYS give the number only.\n```"),
+            Purpose::Reflect { .. } => Reply::text(format!("```\n{proposal}\n```")),
             _ if all.contains("ALWAYS") => {
                 let q = request.messages.last().map_or("", |m| m.content.as_str());
                 Reply::text(q.trim_start_matches("n="))
@@ -209,6 +220,10 @@ mod tests {
     }
 
     fn run() -> (Engine, RunView) {
+        run_reflecting("ALWAYS give the number only.")
+    }
+
+    fn run_reflecting(proposal: &str) -> (Engine, RunView) {
         let examples: Vec<Example> =
             (0..6).map(|i| Example::new([("q", format!("n={i}"))], i.to_string())).collect();
         let setup = RunSetup {
@@ -231,10 +246,19 @@ mod tests {
                 break;
             }
             for r in requests {
-                engine.handle_reply(r.id, scripted(&r), now);
+                engine.handle_reply(r.id, scripted(&r, proposal), now);
             }
         }
         (engine, view)
+    }
+
+    #[test]
+    fn a_run_whose_proposals_repeat_the_seed_says_so_and_a_winning_run_does_not() {
+        let (_, stuck) = run_reflecting("Answer.");
+        let advice = stuck.advice().expect("advice");
+        assert_eq!(advice.stall, gepa_core::advice::Stall::Repeats);
+        assert!(advice.headline.starts_with("All proposals repeated"), "{}", advice.headline);
+        assert_eq!(run().1.advice(), None);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use gepa_core::advice::{Advice, advise_on};
 use gepa_core::{Candidate, Engine, Event, Status};
 use gepa_datasets::import::ParseOptions;
 use gepa_datasets::{Role, SplitPlan, guess_roles, parse, split};
@@ -221,7 +222,9 @@ async fn optimise(
                 ("paused", exit::PAUSED)
             }
             Status::Finished { reason } => {
-                let text = report(&s.engine, &endpoints, output, out, &reason.describe());
+                let advice = advise_on(&s.events);
+                let text =
+                    report(&s.engine, &endpoints, output, out, &reason.describe(), advice.as_ref());
                 if output.machine_stdout() {
                     eprint!("{text}");
                 } else {
@@ -234,7 +237,8 @@ async fn optimise(
     };
     if output.json {
         let link = share_link(&s.engine, &endpoints, &output.app_url);
-        println!("{}", summary(&s.engine, stopped, code, out, link));
+        let advice = advise_on(&s.events);
+        println!("{}", summary(&s.engine, stopped, code, out, link, advice.as_ref()));
     }
     Ok(code)
 }
@@ -246,6 +250,7 @@ fn report(
     output: &OutputArgs,
     out: &Path,
     stopped: &str,
+    advice: Option<&Advice>,
 ) -> String {
     use std::fmt::Write as _;
     let mut text = String::new();
@@ -272,6 +277,9 @@ fn report(
             }
         }
         let _ = writeln!(text, "Run file: {}", out.display());
+    }
+    if let Some(advice) = advice {
+        let _ = writeln!(text, "Not improving: {} {}", advice.headline, advice.fix);
     }
     let _ = writeln!(text, "Stopped: {stopped}");
     text
@@ -377,5 +385,8 @@ fn show(path: &Path) -> Result<u8, String> {
         }
     }
     let _ = writeln!(out, "★ best  ◆ Pareto front");
+    if let Some(advice) = advise_on(&file.events) {
+        let _ = writeln!(out, "Not improving: {} {}", advice.headline, advice.fix);
+    }
     Ok(exit::FINISHED)
 }

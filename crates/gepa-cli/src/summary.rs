@@ -3,6 +3,7 @@
 use std::io::Write as _;
 use std::path::Path;
 
+use gepa_core::advice::Advice;
 use gepa_core::{Engine, Event, Status};
 use gepa_providers::Endpoints;
 use gepa_share::{SharedPrompt, SharedScores};
@@ -44,7 +45,8 @@ pub fn share_link(engine: &Engine, endpoints: &Endpoints, app_url: &str) -> Resu
 }
 
 /// The end-of-run summary. `stopped` says how the command ended ("finished", "paused",
-/// "interrupted"); `link` is the share link or why there is none.
+/// "interrupted"); `link` is the share link or why there is none; `advice` says why the run is
+/// not improving, when one reason dominates.
 #[must_use]
 pub fn summary(
     engine: &Engine,
@@ -52,6 +54,7 @@ pub fn summary(
     exit_code: u8,
     run_file: &Path,
     link: Result<String, String>,
+    advice: Option<&Advice>,
 ) -> Value {
     let reason = match engine.status() {
         Status::Finished { reason } => reason.describe(),
@@ -92,5 +95,6 @@ pub fn summary(
         "run_file": run_file.display().to_string(),
         "share_link": share_link,
         "share_link_error": share_error,
+        "advice": advice,
     })
 }

@@ -14,7 +14,7 @@ use std::process::Output;
 use gepa_core::MetricSpec;
 use gepa_share::RunFile;
 use gepa_share::run_config::RunConfigFile;
-use support::{completion, gepa, scripted_server, temp_dir};
+use support::{completion, gepa, response, scripted_server, temp_dir};
 
 const LABELS: [&str; 3] = ["billing", "login", "bug"];
 
@@ -178,6 +178,47 @@ fn one_command_goes_from_a_csv_to_a_share_link() {
     let engine = run.restore().unwrap();
     assert!(engine.is_finished() && engine.rollouts_used() <= 40);
     assert_eq!(summary["rollouts"], engine.rollouts_used());
+}
+
+#[test]
+fn a_run_whose_reflections_are_all_cut_off_says_so_with_the_fix() {
+    // A scripted server (not an LLM) whose reflection replies all stop at the token limit, as
+    // when a task model's Max tokens of 8 also caps reflection.
+    let base = scripted_server(|_, body| {
+        Some(if body.contains("ticket ") && !body.contains("```") {
+            completion("billing")
+        } else {
+            response(
+                "200 OK",
+                "",
+                r#"{"choices":[{"message":{"content":"```\nLabel"},"finish_reason":"length"}],"usage":{"prompt_tokens":10,"completion_tokens":8}}"#,
+            )
+        })
+    })
+    .0;
+    let dir = temp_dir("cut-off");
+    let data = write(&dir, "tickets.csv", &tickets("csv"));
+    let mut args =
+        vec!["run", data.to_str().unwrap(), "--task-url", &base, "--task-model", "scripted"];
+    args.extend(["--budget", "40", "--json"]);
+    args.extend(CHOICE);
+    let out = gepa(&args);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let summary: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let advice = &summary["advice"];
+    assert_eq!(advice["stall"]["kind"], "cut_off", "{summary}");
+    assert_eq!(advice["count"], advice["of"], "every ask was cut off: {advice}");
+    let said = format!(
+        "Not improving: {} {}",
+        advice["headline"].as_str().unwrap(),
+        advice["fix"].as_str().unwrap()
+    );
+    assert!(said.contains("Raise Max tokens for the reflection model"), "{said}");
+    assert!(stderr.contains(&said), "the text report says it too: {stderr}");
+    // And so does `gepa show` on the saved run.
+    let show = gepa(&["show", dir.join("tickets.run.json").to_str().unwrap()]);
+    assert!(text(&show).0.contains(&said), "{}", text(&show).0);
 }
 
 #[cfg(feature = "real-llm")]

@@ -5,6 +5,7 @@
 //! randomness only from a seeded RNG held in its state. It builds for `wasm32-unknown-unknown`.
 //! The browser shell and the native CLI execute the requests it emits and feed back responses.
 
+pub mod advice;
 pub mod candidate;
 pub mod config;
 pub mod data;

@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { watchConsole, fillEndpoint, snap, scriptedTriageServer } from './helpers';
+import { watchConsole, fillEndpoint, snap, scriptedTriageServer, startTriage } from './helpers';
 
 // A scripted OpenAI-compatible endpoint (not an LLM) with CORS. For model "limited" it answers
 // the first requests with 429 and Retry-After; otherwise it labels every ticket "billing" and
@@ -103,15 +103,6 @@ async function setPatience(page: import('@playwright/test').Page, minutes: strin
   await page.locator('details.advanced summary').click();
   await page.locator('#opt-patience').fill(minutes);
   await page.locator('#opt-patience').dispatchEvent('change');
-}
-
-async function startTriage(page: import('@playwright/test').Page, base: string, budget: string) {
-  await page.goto('/');
-  await page.getByTestId('example-support-triage').click();
-  await fillEndpoint(page, 'task', base, 'scripted');
-  await page.locator('#use-cache').uncheck();
-  await page.locator('#budget').fill(budget);
-  await page.locator('#budget').dispatchEvent('change');
 }
 
 test('with half the calls failing (429, 500, dropped, malformed, cut off) the run finishes without a click', async ({ page }, testInfo) => {

@@ -40,6 +40,17 @@ export async function snap(page: Page, testInfo: TestInfo, name: string) {
   await testInfo.attach(name, { path, contentType: 'image/png' });
 }
 
+/** Opens the page with the support-triage example against the task endpoint `base` (model
+ *  "scripted"), no response cache, and a rollout budget of `budget`; ready to Start. */
+export async function startTriage(page: Page, base: string, budget: string) {
+  await page.goto('/');
+  await page.getByTestId('example-support-triage').click();
+  await fillEndpoint(page, 'task', base, 'scripted');
+  await page.locator('#use-cache').uncheck();
+  await page.locator('#budget').fill(budget);
+  await page.locator('#budget').dispatchEvent('change');
+}
+
 /** Runs `scriptedTriageServer` for the calling spec file (started before its tests, closed after
  *  them); returns a getter of its base URL. */
 export function useScriptedTriageServer(proposal: string): () => string {
