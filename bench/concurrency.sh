@@ -5,7 +5,10 @@
 # 0.1.4 driving the same server at the same concurrency with the same split (bench/python_gepa.py
 # reads the configuration `gepa init` wrote). 600 generated tickets: 100 to train on, 500 to
 # validate on, so every validation pass can fill 256 slots. "Bound" is every call at full
-# concurrency (ceil(calls ÷ concurrency) × latency). Not a test: BENCHMARKS.md keeps the numbers.
+# concurrency (ceil(calls ÷ concurrency) × latency). Ours runs at the default iterations in
+# flight and, with IN_FLIGHT set (e.g. 8), once more at that depth. The server's labels are a
+# hash of the prompt, fixed across runs (PYTHONHASHSEED=0). Not a test: BENCHMARKS.md keeps the
+# numbers.
 # Usage: bench/concurrency.sh [LATENCY_MS] [BUDGET] [CONCURRENCIES]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,7 +25,7 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import gepa' 2>/dev/n
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q gepa==0.1.4
 fi
-python3 bench/latency_server.py "$PORT" "$LATENCY" & SERVER=$!
+PYTHONHASHSEED=0 python3 bench/latency_server.py "$PORT" "$LATENCY" & SERVER=$!
 trap 'kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/" >/dev/null && break; sleep 0.1; done
 python3 - "$WORK/tickets.csv" <<'PY'
@@ -51,14 +54,18 @@ for c in $CONCURRENCIES; do
     --prompt "Classify the support ticket into billing, login, bug or feature." \
     --template "Ticket: {{ticket}}" --metric choice --labels billing,login,bug,feature \
     --train 100 --val 500 --test 0 --budget "$BUDGET" --concurrency "$c" >/dev/null
-  curl -s -X POST "http://127.0.0.1:$PORT/reset" >/dev/null
-  start=$(date +%s.%N)
-  "$GEPA" run "$WORK/c$c.json" --out "$WORK/c$c.run.json" --task-url "http://127.0.0.1:$PORT/v1" \
-    --json --quiet > "$WORK/summary.json"
-  end=$(date +%s.%N)
-  read -r calls peak < <(server_stats)
-  rollouts=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["rollouts"])' "$WORK/summary.json")
-  row ours "$c" "$(echo "$end - $start" | bc)" "$calls" "$peak" "$rollouts"
+  for depth in default ${IN_FLIGHT:-}; do
+    flag=(); label=ours
+    if [ "$depth" != default ]; then flag=(--in-flight "$depth"); label="ours, $depth in flight"; fi
+    curl -s -X POST "http://127.0.0.1:$PORT/reset" >/dev/null
+    start=$(date +%s.%N)
+    "$GEPA" run "$WORK/c$c.json" --out "$WORK/c$c.run.json" --task-url "http://127.0.0.1:$PORT/v1" \
+      "${flag[@]}" --json --quiet > "$WORK/summary.json" 2>/dev/null
+    end=$(date +%s.%N)
+    read -r calls peak < <(server_stats)
+    rollouts=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["rollouts"])' "$WORK/summary.json")
+    row "$label" "$c" "$(echo "$end - $start" | bc)" "$calls" "$peak" "$rollouts"
+  done
   curl -s -X POST "http://127.0.0.1:$PORT/reset" >/dev/null
   out=$("$VENV/bin/python" bench/python_gepa.py "http://127.0.0.1:$PORT/v1" "$c" "$BUDGET" "$WORK/c$c.json")
   read -r calls peak < <(server_stats)

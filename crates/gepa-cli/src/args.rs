@@ -60,7 +60,7 @@ pub enum Command {
         out: Option<PathBuf>,
         /// Iterations in flight at once, 1 to 8 (1 runs one iteration at a time, as the reference
         /// does). Default: the configuration's, else chosen from its concurrency (1 for one
-        /// slot; 2 for up to 6 slots, 4 for 16, with the default minibatch of 3).
+        /// slot; 2 for up to 6 slots, 4 for 16 or more, with the default minibatch of 3).
         #[arg(long, value_name = "N")]
         in_flight: Option<usize>,
         /// Endpoints.

@@ -122,6 +122,12 @@ impl StopConditions {
 /// The most iterations a run keeps in flight.
 pub const MAX_PIPELINE_DEPTH: usize = 8;
 
+/// The most iterations in flight the default picks from the concurrency, however many slots:
+/// deeper pipelines plan from staler states, and in the simulated world of `bench/pipeline.sh`
+/// depth 8 (at 64 and 256 slots) reached validation 1.0 later than depth 4 (6.7 s vs 5.0 s).
+/// A user may still set up to [`MAX_PIPELINE_DEPTH`].
+pub const MAX_DEFAULT_PIPELINE_DEPTH: usize = 4;
+
 /// Every engine option.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -252,17 +258,18 @@ impl RunConfig {
     /// slots (an iteration runs `minibatch_size × proposals_per_iteration` rollouts at a time,
     /// on its parents and then on its children), plus one so that the next iteration's parents
     /// are evaluated while the current one reflects or validates; at most
-    /// [`MAX_PIPELINE_DEPTH`]. Deeper pipelines plan from staler states and spend budget on
+    /// [`MAX_DEFAULT_PIPELINE_DEPTH`]. Deeper pipelines plan from staler states and spend budget on
     /// parents that a newer candidate has overtaken: in the simulated world of `bench/pipeline.sh`
     /// at 16 slots, depths 2–4 reached validation 1.0 in 4.6–5.1 s (median of three seeds) and
-    /// depth 6 in 6.5 s. With the default minibatch of 3: 2 or 4 slots → 2, 8 → 3, 16 → 4.
+    /// depth 6 in 6.5 s. With the default minibatch of 3: 2 or 4 slots → 2, 8 → 3, 16 or more
+    /// → 4.
     #[must_use]
     pub fn pipeline_depth_for(&self, concurrency: usize) -> usize {
         if concurrency <= 1 {
             return 1;
         }
         let per_iteration = (self.minibatch_size * self.proposals_per_iteration).max(1);
-        (concurrency.div_ceil(2 * per_iteration) + 1).clamp(1, MAX_PIPELINE_DEPTH)
+        (concurrency.div_ceil(2 * per_iteration) + 1).clamp(1, MAX_DEFAULT_PIPELINE_DEPTH)
     }
 
     /// The configured depth, or else the one [`RunConfig::pipeline_depth_for`] picks for

@@ -24,7 +24,7 @@ pub mod select;
 pub mod template;
 
 pub use candidate::Candidate;
-pub use config::{MAX_PIPELINE_DEPTH, RunConfig};
+pub use config::{MAX_DEFAULT_PIPELINE_DEPTH, MAX_PIPELINE_DEPTH, RunConfig};
 pub use data::{Dataset, Example, Split};
 pub use engine::{Command, Engine, RunSetup, Status};
 pub use events::{Event, StopReason};

@@ -379,8 +379,8 @@ fn the_depth_follows_the_endpoint_concurrency_unless_set() {
     let config = RunConfig::default();
     assert_eq!(config.minibatch_size, 3);
     let picked: Vec<usize> =
-        [1, 2, 3, 4, 8, 16, 64].iter().map(|c| config.pipeline_depth_for(*c)).collect();
-    assert_eq!(picked, [1, 2, 2, 2, 3, 4, MAX_PIPELINE_DEPTH]);
+        [1, 2, 3, 4, 8, 16, 64, 256].iter().map(|c| config.pipeline_depth_for(*c)).collect();
+    assert_eq!(picked, [1, 2, 2, 2, 3, 4, 4, 4], "the default stops at 4");
     let four = RunConfig { proposals_per_iteration: 4, ..RunConfig::default() };
     assert_eq!(four.pipeline_depth_for(16), 2, "parallel proposals fill the slots already");
     assert_eq!(config.depth_or_for(16), 4);
