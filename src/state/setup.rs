@@ -225,9 +225,16 @@ impl SetupParts<'_> {
             note("Program", Err("write the user message template, e.g. {{question}}".into()));
         }
         if self.dataset.parsed.is_ok() {
-            let unknown = self.program.unknown_fields(&self.dataset.input_fields());
+            let inputs = self.dataset.input_fields();
+            let unknown = self.program.unknown_fields(&inputs);
             if !unknown.is_empty() {
-                let names: Vec<String> = unknown.iter().map(|n| format!("{{{{{n}}}}}")).collect();
+                let names: Vec<String> = unknown
+                    .iter()
+                    .map(|n| match gepa_core::template::closest(n, &inputs) {
+                        Some(near) => format!("{{{{{n}}}}} (did you mean {{{{{near}}}}}?)"),
+                        None => format!("{{{{{n}}}}}"),
+                    })
+                    .collect();
                 note(
                     "Program",
                     Err(format!(
@@ -460,7 +467,10 @@ mod tests {
             .plan()
         };
         let problems = parts(&program, &strategy).unwrap_err();
-        assert!(problems[0].contains("{{tikcet}} is not an input column"), "{problems:?}");
+        assert!(
+            problems[0].contains("{{tikcet}} (did you mean {{ticket}}?) is not an input column"),
+            "{problems:?}"
+        );
         program.user_template = "Ticket: {{ticket}}".into();
         strategy.budget = 2;
         let problems = parts(&program, &strategy).unwrap_err();

@@ -80,8 +80,10 @@ pub fn build(
     let template = args.template.clone().unwrap_or_else(|| default_template(&inputs));
     for name in placeholders(&template).chain(placeholders(&prompt)) {
         if name != SYSTEM && !inputs.contains(&name) {
+            let hint = gepa_core::template::closest(&name, &inputs)
+                .map_or_else(String::new, |near| format!(" Did you mean {{{{{near}}}}}?"));
             return Err(format!(
-                "{{{{{name}}}}} is not an input column of {shown} (inputs: {}); fix --prompt / --template or choose the inputs with --inputs",
+                "{{{{{name}}}}} is not an input column of {shown} (inputs: {}); fix --prompt / --template or choose the inputs with --inputs.{hint}",
                 inputs.join(", ")
             ));
         }

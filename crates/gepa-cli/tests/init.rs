@@ -114,12 +114,16 @@ fn each_missing_answer_names_its_flag() {
     let dir = temp_dir("flags");
     let data = write(&dir, "tickets.csv", &tickets("csv"));
     let path = data.to_str().unwrap();
-    let cases: [(&[&str], &str); 7] = [
+    let cases: [(&[&str], &str); 8] = [
         (&["--task-model", "m"], "--prompt"),
         (&["--task-model", "m", "--prompt", "x", "--metric", "choice"], "--labels"),
         (&["--task-model", "m", "--prompt", "x", "--metric", "closeness"], "--metric closeness"),
         (&["--task-model", "m", "--prompt", "x", "--inputs", "text"], "--inputs"),
         (&["--task-model", "m", "--prompt", "x", "--template", "{{txt}}"], "{{txt}}"),
+        (
+            &["--task-model", "m", "--prompt", "x", "--template", "{{tikcet}}"],
+            "Did you mean {{ticket}}?",
+        ),
         (&["--prompt", "x"], "--task-model"),
         (&["--task-model", "m", "--prompt", "x", "--budget", "5"], "--budget"),
     ];

@@ -59,6 +59,48 @@ pub fn render(text: &str, mut lookup: impl FnMut(&str) -> Option<String>) -> Str
     out
 }
 
+/// The known name closest to `name`, for a "did you mean" hint: the same name in another case,
+/// or one at most a third of its length in single-character edits away (at least one edit).
+/// Ties go to the earlier name.
+#[must_use]
+pub fn closest<'a>(name: &str, known: &'a [String]) -> Option<&'a str> {
+    let lower = name.to_lowercase();
+    if let Some(same) = known.iter().find(|k| k.to_lowercase() == lower) {
+        return Some(same);
+    }
+    let allowed = (name.chars().count() / 3).max(1);
+    known
+        .iter()
+        .map(|k| (edit_distance(&lower, &k.to_lowercase()), k))
+        .filter(|(d, _)| *d <= allowed)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k.as_str())
+}
+
+/// Levenshtein distance with adjacent transpositions counted as one edit.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best =
+                (rows[i - 1][j] + 1).min(rows[i][j - 1] + 1).min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = best;
+        }
+    }
+    rows[a.len()][b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::{placeholders, render};
@@ -85,5 +127,15 @@ mod tests {
         // A field value containing braces must not be expanded again (no template injection).
         let out = render("{{a}}", |name| (name == "a").then(|| "{{b}}".to_owned()));
         assert_eq!(out, "{{b}}");
+    }
+
+    #[test]
+    fn a_misspelt_placeholder_gets_the_closest_column() {
+        let known: Vec<String> = ["text", "ticket", "Question"].map(String::from).to_vec();
+        assert_eq!(super::closest("txt", &known), Some("text"));
+        assert_eq!(super::closest("tikcet", &known), Some("ticket"));
+        assert_eq!(super::closest("question", &known), Some("Question"));
+        assert_eq!(super::closest("answer", &known), None);
+        assert_eq!(super::closest("x", &[]), None);
     }
 }

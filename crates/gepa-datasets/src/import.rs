@@ -348,6 +348,24 @@ fn parse_delimited(text: &str, format: Format, limits: &Limits) -> Result<Table,
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
+        let spanned = record
+            .iter()
+            .map(|f| f.trim_end_matches(['\r', '\n']).matches('\n').count())
+            .sum::<usize>();
+        if record.len() != columns.len() && spanned > 0 {
+            // A quote opened on this line and closed (if ever) lines later: everything between
+            // was read as one field, so the rows in it are not lost silently.
+            problems.push(RowProblem {
+                line,
+                message: format!(
+                    "a quote opened on this line is not closed until line {}, so lines {}–{} were read as one field and skipped; close the quote (a quote inside a field is written twice: \"\")",
+                    line + spanned,
+                    line + 1,
+                    line + spanned
+                ),
+            });
+            continue;
+        }
         if record.len() != columns.len() {
             problems.push(RowProblem {
                 line,
@@ -586,6 +604,27 @@ mod tests {
         let lines: Vec<usize> = table.problems.iter().map(|p| p.line).collect();
         assert_eq!(lines, [3, 4]);
         assert!(table.problems[0].message.contains("has 1 fields but the header has 2"));
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_named_with_the_lines_it_swallowed() {
+        // As pasted in a user test: the quote on line 3 never closes.
+        let table = parse_auto(
+            "ticket,label,id\nFine,bug,0\n\"My card was charged,billing,1\nCannot log in,login,2\nThe app crashes,bug,3\n",
+        )
+        .unwrap();
+        assert_eq!(table.rows, [vec!["Fine".to_owned(), "bug".to_owned(), "0".to_owned()]]);
+        assert_eq!(table.problems.len(), 1);
+        let problem = &table.problems[0];
+        assert_eq!(problem.line, 3);
+        assert!(
+            problem.message.starts_with("a quote opened on this line is not closed until line 5")
+                && problem.message.contains("lines 4–5 were read as one field"),
+            "{}",
+            problem.message
+        );
+        // A quoted field that spans lines on purpose is still one good row (see
+        // `csv_with_bom_quotes_and_multiline_fields`): only a row that comes out ragged is named.
     }
 
     #[test]
