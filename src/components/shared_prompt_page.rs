@@ -1,6 +1,7 @@
 use gepa_share::SharedPrompt;
 use leptos::prelude::*;
 
+use crate::components::copy_button::CopyButton;
 use crate::setup_context::SetupSignals;
 use crate::state::share::load_shared;
 
@@ -34,10 +35,16 @@ pub fn SharedPromptPage(
                 gepa_core::Program::Chat { steps } => steps.iter().map(|s| s.user.clone()).collect::<Vec<_>>().join("\n—\n"),
                 gepa_core::Program::Artifact { component } => format!("(artifact mode: '{component}' is the output)"),
             };
+            let template_text = {
+                let template = template.clone();
+                move || template.clone()
+            };
             let metric = serde_json::to_string_pretty(&prompt.metric).unwrap_or_default();
             let s = prompt.scores.clone();
             let rows = prompt.data.as_ref().map_or(0, |d| d.rows.len());
-            let models = format!("{} · task model {} · reflection model {}", prompt.provider, prompt.task_model, prompt.reflection_model);
+            let models = format!("{} · task model {} · reflection model {}", prompt.provider_label(), prompt.task_model, prompt.reflection_model);
+            let whole = prompt.components.iter().map(|(name, text)| format!("--- {name} ---\n{text}")).collect::<Vec<_>>().join("\n");
+            let copied = Signal::derive(move || format!("{whole}\n--- user message template ---\n{}", template_text()));
             let load = move |_| match load_shared(&prompt) {
                 Ok((program, metric, dataset)) => {
                     setup.program.set(program);
@@ -64,6 +71,9 @@ pub fn SharedPromptPage(
                 {components}
                 <h3 class="subhead">"User message template"</h3>
                 <pre>{template}</pre>
+                <div class="controls" data-testid="copy-shared">
+                    <CopyButton label="Copy prompt and template" text=copied/>
+                </div>
                 <details>
                     <summary>"Metric"</summary>
                     <pre>{metric}</pre>

@@ -122,6 +122,17 @@ impl std::fmt::Display for LinkError {
 impl std::error::Error for LinkError {}
 
 impl SharedPrompt {
+    /// The provider as people name it ("OpenAI-compatible", "Anthropic"), not its wire id.
+    #[must_use]
+    pub fn provider_label(&self) -> String {
+        match self.provider.as_str() {
+            "open_ai_compatible" | "openai_compatible" => "OpenAI-compatible API".to_owned(),
+            "anthropic" => "Anthropic API".to_owned(),
+            "" => "an unnamed provider".to_owned(),
+            other => other.replace('_', " "),
+        }
+    }
+
     /// A shared prompt built from a run's parts. Only model names and the provider kind are
     /// taken from the endpoints: never a key, a base URL or its query string.
     #[must_use]

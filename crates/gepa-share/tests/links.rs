@@ -79,6 +79,7 @@ fn links_carry_model_names_but_never_keys_or_endpoint_urls() {
         ("gpt-4o-mini", "claude-sonnet-4")
     );
     assert_eq!(decoded.provider, "open_ai_compatible");
+    assert_eq!(decoded.provider_label(), "OpenAI-compatible API", "shown by its name");
 }
 
 #[test]

@@ -55,6 +55,10 @@ test('a share link opened in a fresh browser shows the same prompt and scores, a
   await expect(other.getByTestId('shared-component').locator('b')).toHaveCount(0);
   await expect(other.getByTestId('shared-scores')).toContainText(bestVal);
   await expect(other.getByTestId('shared-page')).toContainText('Includes a dataset of 36 rows');
+  // The provider by its name, not its wire id, and the prompt with its template to copy.
+  await expect(other.getByTestId('shared-page')).toContainText('OpenAI-compatible API');
+  await expect(other.getByTestId('shared-page')).not.toContainText('open_ai_compatible');
+  await expect(other.getByRole('button', { name: 'Copy prompt and template' })).toBeVisible();
   await expectAccessible(other, testInfo, 'shared-page');
   await snap(other, testInfo, 'shared-page');
   await other.getByTestId('load-shared').click();
