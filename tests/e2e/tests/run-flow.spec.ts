@@ -144,7 +144,7 @@ test('an invalid setup cannot start and says exactly what is missing', async ({ 
   await page.locator('#data-text').fill('question,answer\nWhat is 2+2?,4\nWhat is 3+3?,6\n');
   await page.locator('#user-template').fill('Q: {{questoin}}');
   await expect(box).not.toContainText('Task model');
-  await expect(box).toContainText('{{questoin}} is not an input column');
+  await expect(box).toContainText('{{questoin}} (did you mean {{question}}?) is not an input column');
   // Keyboard shortcut S does nothing while the setup is invalid.
   await page.locator('body').press('s');
   await expect(page.getByTestId('run-status')).toHaveText('Not started');
