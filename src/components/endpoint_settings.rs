@@ -15,6 +15,9 @@ pub fn EndpointSettings(
     id: &'static str,
     /// The form's state, owned by the caller.
     form: RwSignal<EndpointForm>,
+    /// Which calls its model parameters apply to (see `parameter_roles`).
+    #[prop(into)]
+    roles: Signal<String>,
 ) -> impl IntoView {
     let diagnosis = RwSignal::new(None::<Diagnosis>);
     let form_error = RwSignal::new(None::<String>);
@@ -126,6 +129,7 @@ pub fn EndpointSettings(
         </fieldset>
         <details class="params">
             <summary>"Model parameters"</summary>
+            <p class="hint" data-testid=format!("{id}-roles")>{move || roles.get()}</p>
             <div class="form-grid">
                 {text_input("temperature", "Temperature", "server default", |f| f.temperature.clone(), |f, v| f.temperature = v)}
                 {text_input("max-tokens", "Max tokens", "server default", |f| f.max_tokens.clone(), |f, v| f.max_tokens = v)}

@@ -215,9 +215,69 @@ pub fn endpoints_to_open(
     }
 }
 
+/// Which calls an endpoint form's model parameters apply to, as shown under "Model
+/// parameters": with no separate reflection model the task model's settings (Max tokens
+/// included) also cap every reflection, and the judge uses the reflection model unless it has
+/// its own.
+#[must_use]
+pub fn parameter_roles(
+    form: &str,
+    separate_reflection: bool,
+    judge_needed: bool,
+    separate_judge: bool,
+) -> String {
+    let mut roles: Vec<&str> = Vec::new();
+    let judges = judge_needed && !separate_judge;
+    match form {
+        "task" => {
+            roles.push("the task model's answers");
+            if !separate_reflection {
+                roles.push("reflection");
+                if judges {
+                    roles.push("judging");
+                }
+            }
+        }
+        "reflection" => {
+            roles.push("reflection");
+            if judges {
+                roles.push("judging");
+            }
+        }
+        _ => roles.push("judging"),
+    }
+    let list = match roles.as_slice() {
+        [one] => (*one).to_owned(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        [] => String::new(),
+    };
+    format!("These apply to {list}.")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn model_parameters_say_which_calls_they_cap() {
+        assert_eq!(
+            parameter_roles("task", false, false, false),
+            "These apply to the task model's answers and reflection."
+        );
+        assert_eq!(
+            parameter_roles("task", false, true, false),
+            "These apply to the task model's answers, reflection and judging."
+        );
+        assert_eq!(
+            parameter_roles("task", true, true, false),
+            "These apply to the task model's answers."
+        );
+        assert_eq!(
+            parameter_roles("reflection", true, true, false),
+            "These apply to reflection and judging."
+        );
+        assert_eq!(parameter_roles("judge", true, true, true), "These apply to judging.");
+    }
 
     #[test]
     fn switching_presets_follows_default_urls_but_keeps_custom_ones() {

@@ -351,6 +351,20 @@ pub fn from_example(task: &ExampleTask) -> (DatasetDraft, ProgramDraft, MetricFo
     (dataset, program, MetricForm::from_spec(&task.metric))
 }
 
+/// True when loading an example over `before` replaces something the user made (data they
+/// pasted or dropped, or a seed program that is neither the page's default nor one of the
+/// `examples`' own) with something different, so the page offers Undo.
+#[must_use]
+pub fn replaces_work(
+    before: (&DatasetDraft, &ProgramDraft),
+    after: (&DatasetDraft, &ProgramDraft),
+    examples: &[ProgramDraft],
+) -> bool {
+    let own_data = !before.0.text.trim().is_empty() && !before.0.origin.starts_with("Example: ");
+    let own_program = *before.1 != ProgramDraft::default() && !examples.contains(before.1);
+    (own_data && before.0.text != after.0.text) || (own_program && before.1 != after.1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -446,6 +460,24 @@ mod tests {
         assert_eq!(insert_placeholder("Q: ", 3, "question"), ("Q: {{question}}".into(), 15));
         assert_eq!(insert_placeholder("é!", 1, "x"), ("é{{x}}!".into(), 6));
         assert_eq!(insert_placeholder("ab", 99, "x").0, "ab{{x}}");
+    }
+
+    #[test]
+    fn loading_an_example_over_typed_work_offers_undo() {
+        let (triage, triage_program, _) = from_example(&example("support-triage"));
+        let (words, words_program, _) = from_example(&example("word-problems"));
+        let examples = [triage_program.clone(), words_program.clone()];
+        let undo = |data: &DatasetDraft, program: &ProgramDraft| {
+            replaces_work((data, program), (&words, &words_program), &examples)
+        };
+        let fresh = (DatasetDraft::default(), ProgramDraft::default());
+        assert!(!undo(&fresh.0, &fresh.1), "nothing to lose");
+        assert!(!undo(&triage, &triage_program), "one example for another: nothing typed");
+        let typed = ProgramDraft { system: "My own prompt.".into(), ..triage_program.clone() };
+        assert!(undo(&triage, &typed), "a typed prompt");
+        let mut pasted = DatasetDraft::default();
+        pasted.set_text("q,a\n1,2\n".into(), "Pasted");
+        assert!(undo(&pasted, &fresh.1), "pasted data");
     }
 
     #[test]

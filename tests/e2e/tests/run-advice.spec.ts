@@ -21,3 +21,13 @@ test('a run whose proposals all repeat the current prompt says so with the fix',
     await echo.close();
   }
 });
+
+test('model parameters say which calls they cap, reflection included when it has no model of its own', async ({ page }) => {
+  await page.goto('/');
+  await page.locator('#task-endpoint summary', { hasText: 'Model parameters' }).click();
+  await expect(page.getByTestId('task-roles')).toHaveText("These apply to the task model's answers and reflection.");
+  await page.locator('#separate-reflection').check();
+  await expect(page.getByTestId('task-roles')).toHaveText("These apply to the task model's answers.");
+  await page.locator('#reflection-endpoint summary', { hasText: 'Model parameters' }).click();
+  await expect(page.getByTestId('reflection-roles')).toHaveText('These apply to reflection.');
+});
