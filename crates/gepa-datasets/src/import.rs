@@ -116,7 +116,10 @@ pub enum ImportError {
         message: String,
     },
     /// Every row had a problem, so there is nothing left.
-    NoUsableRows,
+    NoUsableRows {
+        /// What was wrong with them (the first few are shown).
+        problems: Vec<RowProblem>,
+    },
 }
 
 impl std::fmt::Display for ImportError {
@@ -147,9 +150,16 @@ impl std::fmt::Display for ImportError {
                 write!(f, "Line {line}: {message}")
             }
             ImportError::Invalid { line: None, message } => f.write_str(message),
-            ImportError::NoUsableRows => f.write_str(
-                "None of the rows could be used; see the problems listed for each line.",
-            ),
+            ImportError::NoUsableRows { problems } => {
+                f.write_str("None of the rows could be used:")?;
+                for p in problems.iter().take(3) {
+                    write!(f, " line {}: {};", p.line, p.message)?;
+                }
+                match problems.len() {
+                    0..=3 => Ok(()),
+                    n => write!(f, " and {} more.", n - 3),
+                }
+            }
         }
     }
 }
@@ -268,7 +278,7 @@ pub fn parse(text: &str, options: &ParseOptions) -> Result<Table, ImportError> {
         return Err(if table.problems.is_empty() {
             ImportError::Empty
         } else {
-            ImportError::NoUsableRows
+            ImportError::NoUsableRows { problems: table.problems }
         });
     }
     Ok(table)
@@ -708,12 +718,20 @@ mod tests {
         );
         assert!(err.to_string().starts_with("Line 2: the \"a\" field is 6 characters"));
         assert_eq!(parse("   \n", &ParseOptions::default()), Err(ImportError::Empty));
-        assert_eq!(
-            parse(
-                "{bad\n[nope\n",
-                &ParseOptions { format: Some(Format::Jsonl), ..ParseOptions::default() }
-            ),
-            Err(ImportError::NoUsableRows)
+        let err = parse(
+            "{bad\n[nope\n",
+            &ParseOptions { format: Some(Format::Jsonl), ..ParseOptions::default() },
+        )
+        .unwrap_err();
+        assert!(matches!(&err, ImportError::NoUsableRows { problems } if problems.len() == 2));
+        assert!(err.to_string().starts_with("None of the rows could be used: line 1: "), "{err}");
+        // A quote left open on the first row swallows them all, and the error says so.
+        let err =
+            parse_auto("ticket,label\n\"Charged twice,billing\nLocked out,login\n").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("line 2: a quote opened on this line is not closed until line 3"),
+            "{err}"
         );
     }
 }
