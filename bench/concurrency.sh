@@ -20,11 +20,7 @@ cd "$ROOT"
 cargo build --release -q -p gepa-cli --bin gepa
 GEPA="$ROOT/target/release/gepa"
 WORK=$(mktemp -d)
-VENV=${GEPA_CACHE:-$HOME/.cache/gepa-playground}/bench-python-gepa
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import gepa' 2>/dev/null; then
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q gepa==0.1.4
-fi
+. "$ROOT/bench/python_gepa_venv.sh"
 PYTHONHASHSEED=0 python3 bench/latency_server.py "$PORT" "$LATENCY" & SERVER=$!
 trap 'kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/" >/dev/null && break; sleep 0.1; done

@@ -20,11 +20,7 @@ cd "$ROOT"
 cargo build --release -q -p gepa-cli --bin gepa --example sim_world_config
 GEPA="$ROOT/target/release/gepa"
 WORK=$(mktemp -d)
-VENV=${GEPA_CACHE:-$HOME/.cache/gepa-playground}/bench-python-gepa
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import gepa' 2>/dev/null; then
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q gepa==0.1.4
-fi
+. "$ROOT/bench/python_gepa_venv.sh"
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
 trap cleanup EXIT

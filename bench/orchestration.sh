@@ -16,11 +16,7 @@ cargo build --release -q -p gepa-cli --bin gepa --example bench_config
 GEPA="$ROOT/target/release/gepa"
 CONFIG_TOOL="$ROOT/target/release/examples/bench_config"
 WORK=$(mktemp -d)
-VENV=${GEPA_CACHE:-$HOME/.cache/gepa-playground}/bench-python-gepa
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import gepa' 2>/dev/null; then
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q gepa==0.1.4
-fi
+. "$ROOT/bench/python_gepa_venv.sh"
 python3 bench/latency_server.py "$PORT" "$LATENCY" & SERVER=$!
 trap 'kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
 sleep 0.5

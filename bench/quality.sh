@@ -31,11 +31,7 @@ cargo build --release -q -p gepa-cli --bin gepa --example bench_config --example
 GEPA="$ROOT/target/release/gepa"
 CONFIG_TOOL="$ROOT/target/release/examples/bench_config"
 export SCORE_STREAM="$ROOT/target/release/examples/score_stream"
-VENV=${GEPA_CACHE:-$HOME/.cache/gepa-playground}/bench-python-gepa
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import gepa' 2>/dev/null; then
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q gepa==0.1.4
-fi
+. "$ROOT/bench/python_gepa_venv.sh"
 URL=$(./dev llm start | tail -1)
 WORK=${QUALITY_OUT:-$ROOT/target/bench/quality}
 mkdir -p "$WORK/rows"
