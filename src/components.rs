@@ -17,6 +17,7 @@ pub mod metric_picker;
 pub mod program_editor;
 pub mod reflection_view;
 pub mod region_panel;
+pub mod rejected_proposal;
 pub mod result_panel;
 pub mod run_advice;
 pub mod run_controls;

@@ -39,6 +39,9 @@ pub struct RunController {
     pub use_cache: RwSignal<bool>,
     /// The candidate shown in the inspector.
     pub selected: RwSignal<Option<usize>>,
+    /// The rejected proposal shown in the inspector when no candidate is selected (a ghost
+    /// node clicked in the tree), by index into the history's proposals.
+    pub ghost: RwSignal<Option<usize>>,
     /// The candidate compared with the selected one.
     pub compare: RwSignal<Option<usize>>,
     /// Show rejected proposals as ghost nodes in the tree.
@@ -83,6 +86,7 @@ impl RunController {
             seed: RwSignal::new(None),
             use_cache: RwSignal::new(true),
             selected: RwSignal::new(None),
+            ghost: RwSignal::new(None),
             compare: RwSignal::new(None),
             show_ghosts: RwSignal::new(false),
             save_status: RwSignal::new(None),
@@ -200,6 +204,7 @@ impl RunController {
             self.test.set(TestEval::default());
             self.best.set(engine.best().map(|b| engine.pool()[b].candidate.clone()));
             self.selected.set(None);
+            self.ghost.set(None);
             self.compare.set(None);
             self.seed.set(Some(plan.setup.seed.clone()));
             let on_change = Rc::new(move |engine: &Engine, events: Vec<gepa_core::Event>| {
@@ -304,25 +309,10 @@ impl RunController {
         }
     }
 
-    /// A steering command (edit, feedback, pin, exclude): applied by the engine, recorded in
-    /// the run state, and reflected in the tree's markers.
+    /// A steering command (edit, feedback, pin, unpin, exclude): applied by the engine, whose
+    /// `Steered` event the history folds into the tree's markers (so a reopened run shows them).
     pub fn steer(self, command: Command) {
-        let Some(driver) = self.driver.get_value() else { return };
-        self.view.update(|v| {
-            if let Some(v) = v {
-                match &command {
-                    Command::Pin { candidate } => v.history.pinned = Some(*candidate),
-                    Command::Exclude { candidate, excluded: true } => {
-                        v.history.excluded.insert(*candidate);
-                    }
-                    Command::Exclude { candidate, excluded: false } => {
-                        v.history.excluded.remove(candidate);
-                    }
-                    _ => {}
-                }
-            }
-        });
-        driver.command(command);
+        self.command(command);
     }
 
     /// A pool entry of the current run (outputs and feedback per validation example).

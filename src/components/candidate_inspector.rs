@@ -3,6 +3,7 @@ use leptos::prelude::*;
 
 use crate::components::diff_view::DiffView;
 use crate::components::reflection_view::ReflectionView;
+use crate::components::rejected_proposal::RejectedProposal;
 use crate::components::steering_panel::SteeringPanel;
 use crate::controller::RunController;
 use crate::state::history::CandidateInfo;
@@ -54,10 +55,17 @@ pub fn CandidateInspector() -> impl IntoView {
             Some((c, seed, parent, proposal, front, children))
         })
     };
+    let ghost = move || {
+        let index = controller.ghost.get()?;
+        controller.view.with(|v| v.as_ref()?.history.proposals.get(index).cloned())
+    };
     view! {
         <section class="inspector" data-testid="inspector" aria-live="polite" aria-label="Candidate inspector">
             {move || match info() {
-                None => view! { <p class="hint">"Select a node in the tree (click it, or focus it and press Enter) to inspect it."</p> }.into_any(),
+                None => match ghost() {
+                    Some(proposal) => view! { <RejectedProposal proposal=proposal/> }.into_any(),
+                    None => view! { <p class="hint">"Select a node in the tree (click it, or focus it and press Enter) to inspect it."</p> }.into_any(),
+                },
                 Some((c, seed, parent, proposal, front, children)) => {
                     let index = c.index;
                     let title = format!("Candidate #{index}: {}", origin_text(&c));

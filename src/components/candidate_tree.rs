@@ -83,9 +83,13 @@ pub fn CandidateTree() -> impl IntoView {
             .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
             .map_or(1.0, |e| VIEW_W / e.get_bounding_client_rect().width().max(1.0))
     };
-    let select = move |candidate: Option<usize>| {
-        if let Some(c) = candidate {
+    // A candidate opens in the inspector; a ghost opens its rejected proposal there.
+    let select = move |look: NodeLook| {
+        if let Some(c) = look.candidate {
             controller.selected.set(Some(c));
+        } else if let Some(p) = look.proposal {
+            controller.selected.set(None);
+            controller.ghost.set(Some(p));
         }
     };
     let edges = Memo::new(move |_| model.with(TreeModel::edge_paths));
@@ -167,10 +171,14 @@ pub fn CandidateTree() -> impl IntoView {
                             format!("translate({x:.1},{y:.1})")
                         };
                         let candidate = { move || look.with(|l| l.candidate) };
+                        let ghost_selected = move || {
+                            let proposal = look.with(|l| l.proposal);
+                            proposal.is_some() && proposal == controller.ghost.get() && controller.selected.get().is_none()
+                        };
                         let class = {
                             move || {
                                 let (mut c, index) = look.with(|l| (l.classes(), l.candidate));
-                                if index.is_some_and(|i| selected.selected(&Some(i))) {
+                                if index.is_some_and(|i| selected.selected(&Some(i))) || ghost_selected() {
                                     c.push_str(" selected");
                                 }
                                 c
@@ -180,28 +188,33 @@ pub fn CandidateTree() -> impl IntoView {
                         let fill = move || score().map_or_else(|| "none".to_owned(), colour);
                         let text_fill = move || score().map_or("currentColor", ink);
                         let label = { move || look.with(NodeLook::label) };
-                        let testid = move || candidate().map_or_else(|| "ghost".into(), |c| format!("node-{c}"));
+                        let testid = move || look.with(|l| match l.candidate {
+                            Some(c) => format!("node-{c}"),
+                            None if l.pending => "pending".into(),
+                            None => "ghost".into(),
+                        });
+                        let clickable = move || look.with(|l| l.candidate.is_some() || l.proposal.is_some());
                         let human = move || look.with(|l| l.origin == Some(gepa_core::events::Origin::Human));
                         view! {
                             <g
                                 class=class
                                 transform=transform
                                 data-testid=testid
-                                role=move || if candidate().is_some() { "button" } else { "img" }
-                                tabindex=move || if candidate().is_some() { "0" } else { "-1" }
+                                role=move || if clickable() { "button" } else { "img" }
+                                tabindex=move || if clickable() { "0" } else { "-1" }
                                 aria-label=label
-                                on:click=move |_| select(candidate())
+                                on:click=move |_| select(look.get_untracked())
                                 on:keydown=move |ev: web_sys::KeyboardEvent| {
                                     if ev.key() == "Enter" || ev.key() == " " {
                                         ev.prevent_default();
                                         ev.stop_propagation();
-                                        select(candidate());
+                                        select(look.get_untracked());
                                     }
                                 }
                             >
                                 <title>{label}</title>
                                 <circle class="halo" r="19"></circle>
-                                <circle class="dot" r=move || if candidate().is_some() { "13" } else { "6" } fill=fill></circle>
+                                <circle class="dot" r=move || look.with(|l| if l.candidate.is_some() { "13" } else if l.pending { "10" } else { "6" }) fill=fill></circle>
                                 <Show when=human>
                                     <rect class="human-mark" x="-4" y="-22" width="8" height="8"></rect>
                                 </Show>
@@ -219,6 +232,7 @@ pub fn CandidateTree() -> impl IntoView {
             <span><svg width="16" height="16" aria-hidden="true"><circle cx="8" cy="8" r="6" class="legend-best"></circle></svg>" best"</span>
             <span><svg width="16" height="16" aria-hidden="true"><circle cx="8" cy="8" r="6" class="legend-reflecting"></circle></svg>" being improved now"</span>
             <span><svg width="16" height="16" aria-hidden="true"><rect x="4" y="4" width="8" height="8" class="human-mark"></rect></svg>" made by you"</span>
+            <span><svg width="16" height="16" aria-hidden="true"><circle cx="8" cy="8" r="5" class="legend-pending"></circle></svg>" yours, waiting for validation"</span>
             <span><svg width="22" height="10" aria-hidden="true"><path d="M1,5 L21,5" class="edge merge"></path></svg>" merge"</span>
         </div>
     }

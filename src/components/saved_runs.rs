@@ -103,7 +103,7 @@ pub fn SavedRuns() -> impl IntoView {
                                 <button type="button" class="button" data-testid="resume-run" disabled=move || controller.active()
                                     on:click=move |_| resume(id_resume.clone(), true)>"Resume"</button>
                             })}
-                            <button type="button" class="button subtle" disabled=move || controller.active()
+                            <button type="button" class="button subtle" data-testid="open-run" disabled=move || controller.active()
                                 on:click=move |_| resume(id_open.clone(), false)>"Open"</button>
                             <button type="button" class="button subtle" on:click=move |_| remove(id_delete.clone())>"Delete"</button>
                         </li>

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use crate::controller::RunController;
 
 /// Steer the search from a candidate: edit and add it, leave a note for its next reflection,
-/// pin it as the next parent, or exclude it from selection.
+/// pin it as the next parent (or unpin it), or exclude it from selection.
 #[component]
 pub fn SteeringPanel(
     /// Pool index.
@@ -27,6 +27,18 @@ pub fn SteeringPanel(
     };
     let pinned = move || {
         controller.view.with(|v| v.as_ref().is_some_and(|v| v.history.pinned == Some(candidate)))
+    };
+    let notes = move || {
+        controller.view.with(|v| {
+            v.as_ref().map_or_else(Vec::new, |v| {
+                v.history
+                    .notes
+                    .iter()
+                    .filter(|(c, _)| *c == candidate)
+                    .map(|(_, n)| n.clone())
+                    .collect::<Vec<_>>()
+            })
+        })
     };
     let drafts_for_add = drafts.clone();
     let add = move |_| {
@@ -56,12 +68,18 @@ pub fn SteeringPanel(
             }).collect_view()}
             <div class="controls">
                 <button type="button" class="button" data-testid="add-edited" disabled=move || !running() on:click=add>"Add to the pool"</button>
-                <button type="button" class="button subtle" data-testid="pin" disabled=move || !running() || pinned()
+                <button type="button" class="button subtle" data-testid="pin" disabled=move || !running()
+                    aria-pressed=move || if pinned() { "true" } else { "false" }
                     on:click=move |_| {
-                        controller.steer(Command::Pin { candidate });
-                        done.set(Some(format!("#{candidate} will be the parent of the next proposal.")));
+                        if pinned() {
+                            controller.steer(Command::Unpin);
+                            done.set(Some(format!("#{candidate} is no longer pinned.")));
+                        } else {
+                            controller.steer(Command::Pin { candidate });
+                            done.set(Some(format!("#{candidate} will be the parent of the next proposal.")));
+                        }
                     }>
-                    {move || if pinned() { "Pinned as next parent" } else { "Pin as next parent" }}
+                    {move || if pinned() { "Unpin" } else { "Pin as next parent" }}
                 </button>
                 <button type="button" class="button subtle" data-testid="exclude" disabled=move || !running()
                     on:click=move |_| controller.steer(Command::Exclude { candidate, excluded: !excluded() })>
@@ -79,6 +97,12 @@ pub fn SteeringPanel(
                 }>
                 "Send feedback"
             </button>
+            <Show when=move || !notes().is_empty()>
+                <p class="hint">"Notes you left on this candidate:"</p>
+                <ul class="notes" data-testid="steer-notes">
+                    {move || notes().into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
+                </ul>
+            </Show>
             <p class="hint" role="status">{move || done.get()}</p>
         </section>
     }

@@ -199,7 +199,7 @@ impl Narrator {
                     parents[0], parents[1]
                 ),
             ),
-            Event::Steered { description } => line(0, Tone::Info, description.clone()),
+            Event::Steered { description, .. } => line(0, Tone::Info, description.clone()),
             Event::Paused { reason } => line(0, Tone::Warn, reason.clone()),
             Event::Resumed => line(0, Tone::Info, "Resumed.".into()),
             Event::Warning { iteration, message } => line(*iteration, Tone::Warn, message.clone()),

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use gepa_core::events::{EvalTarget, Origin, Rejection};
+use gepa_core::events::{EvalTarget, Origin, Rejection, Steer};
 use gepa_core::{Candidate, Event};
 
 /// One candidate of the pool.
@@ -135,6 +135,11 @@ pub struct RunHistory {
     pub excluded: BTreeSet<usize>,
     /// The candidate the user pinned as the next parent, until it is used.
     pub pinned: Option<usize>,
+    /// Candidates the user wrote or edited that wait for their validation pass (each the
+    /// candidate it was edited from, if any), oldest first.
+    pub queued: Vec<Option<usize>>,
+    /// Notes the user left for a candidate's next reflection, oldest first.
+    pub notes: Vec<(usize, String)>,
     by_task: BTreeMap<(u64, usize), usize>,
 }
 
@@ -277,13 +282,35 @@ impl RunHistory {
                 if *candidate == self.candidates.len() {
                     self.candidates.push(info);
                 }
+                if *origin == Origin::Human && !self.queued.is_empty() {
+                    self.queued.remove(0);
+                }
             }
+            Event::Steered { steer: Some(steer), .. } => self.steer(steer),
             Event::ParetoFrontChanged { members, .. } => {
                 self.front = members.iter().copied().collect();
             }
             Event::BudgetUpdated { used, .. } => self.rollouts = *used,
-            Event::RunFinished { .. } => self.improving.clear(),
+            Event::RunFinished { .. } => {
+                self.improving.clear();
+                self.queued.clear();
+            }
             _ => {}
+        }
+    }
+
+    fn steer(&mut self, steer: &Steer) {
+        match steer {
+            Steer::CandidateQueued { parent } => self.queued.push(*parent),
+            Steer::NoteAdded { candidate, note } => self.notes.push((*candidate, note.clone())),
+            Steer::Pinned { candidate } => self.pinned = Some(*candidate),
+            Steer::Unpinned { .. } => self.pinned = None,
+            Steer::Excluded { candidate } => {
+                self.excluded.insert(*candidate);
+            }
+            Steer::Included { candidate } => {
+                self.excluded.remove(candidate);
+            }
         }
     }
 

@@ -224,6 +224,15 @@ mod tests {
     }
 
     fn run_reflecting(proposal: &str) -> (Engine, RunView) {
+        let (engine, view, _) = run_steering(proposal, |_, _| ());
+        (engine, view)
+    }
+
+    /// The scripted run, with `steer` called between every two steps (it may send commands).
+    fn run_steering(
+        proposal: &str,
+        mut steer: impl FnMut(&mut Engine, &RunView),
+    ) -> (Engine, RunView, Vec<Event>) {
         let examples: Vec<Example> =
             (0..6).map(|i| Example::new([("q", format!("n={i}"))], i.to_string())).collect();
         let setup = RunSetup {
@@ -238,18 +247,81 @@ mod tests {
         };
         let mut engine = Engine::new(setup).unwrap();
         let mut view = RunView::new(&engine);
+        let mut all = Vec::new();
         for now in 0..1_000 {
             let requests = engine.take_requests(now);
             let events = engine.drain_events();
             view.update(&engine, &events);
+            all.extend(events);
             if engine.is_finished() {
                 break;
             }
             for r in requests {
                 engine.handle_reply(r.id, scripted(&r, proposal), now);
             }
+            steer(&mut engine, &view);
+            let events = engine.drain_events();
+            view.update(&engine, &events);
+            all.extend(events);
         }
-        (engine, view)
+        (engine, view, all)
+    }
+
+    #[test]
+    fn steering_shows_in_the_history_and_a_reopened_run_shows_the_same() {
+        use crate::state::tree_model::TreeModel;
+        use gepa_core::{Command, Steer};
+        let mut seen_pending = false;
+        let mut steered = false;
+        let (engine, live, events) =
+            run_steering("ALWAYS give the number only.", |engine, view| {
+                if !steered && engine.pool().len() == 2 {
+                    steered = true;
+                    let edit = Candidate::new([("system", "ALWAYS answer with the number.")]);
+                    for command in [
+                        Command::Pin { candidate: 1 },
+                        Command::Unpin,
+                        Command::Pin { candidate: 0 },
+                        Command::Exclude { candidate: 1, excluded: true },
+                        Command::Feedback { candidate: 0, note: "Digits only.".into() },
+                        Command::AddCandidate { program: edit, parent: Some(0) },
+                    ] {
+                        engine.command(command, 0);
+                    }
+                } else if steered && !seen_pending {
+                    // The step right after steering: the markers are there, the edit is pending.
+                    let h = &view.history;
+                    assert_eq!((h.pinned, h.queued.as_slice()), (Some(0), [Some(0)].as_slice()));
+                    assert!(h.excluded.contains(&1));
+                    assert_eq!(h.notes, [(0, "Digits only.".to_owned())]);
+                    let tree = TreeModel::build(h, false);
+                    let pending: Vec<_> = tree.nodes.iter().filter(|n| n.look.pending).collect();
+                    assert_eq!(pending.len(), 1, "the queued edit is drawn");
+                    assert!(tree.node(0).is_some_and(|n| n.look.pinned));
+                    assert!(tree.node(1).is_some_and(|n| n.look.excluded));
+                    seen_pending = true;
+                }
+            });
+        assert!(seen_pending);
+        let h = &live.history;
+        assert!(h.queued.is_empty(), "the edit was validated and admitted");
+        assert!(h.candidates.iter().any(|c| c.origin == gepa_core::events::Origin::Human));
+        assert!(h.excluded.contains(&1), "still excluded at the end");
+        assert_eq!(h.pinned, None, "the pin was used by the next iteration");
+        let steers =
+            events.iter().filter(|e| matches!(e, Event::Steered { steer: Some(_), .. })).count();
+        assert_eq!(steers, 6);
+        assert!(events.iter().any(|e| matches!(
+            e,
+            Event::Steered { steer: Some(Steer::Unpinned { candidate: 1 }), .. }
+        )));
+        // Reopened from its events in one go (as a run file or a saved run is), the history,
+        // the tree and the log are exactly what the live page folded step by step.
+        let mut reopened = RunView::new(&engine);
+        reopened.update(&engine, &events);
+        assert_eq!(reopened.history, live.history);
+        assert_eq!(TreeModel::build(&reopened.history, true), TreeModel::build(h, true));
+        assert_eq!(reopened.log, live.log);
     }
 
     #[test]

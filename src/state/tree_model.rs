@@ -34,14 +34,21 @@ pub struct NodeLook {
     pub excluded: bool,
     /// A rejected proposal.
     pub ghost: bool,
+    /// The proposal a ghost stands for (index into the history's proposals).
+    pub proposal: Option<usize>,
+    /// A candidate of the user's waiting for its validation pass.
+    pub pending: bool,
 }
 
 impl NodeLook {
     /// Screen-reader description.
     #[must_use]
     pub fn label(&self) -> String {
+        if self.pending {
+            return "Your candidate, waiting for its validation pass".into();
+        }
         let (Some(index), Some(score)) = (self.candidate, self.score) else {
-            return "A rejected proposal".into();
+            return "A rejected proposal: select it to see why".into();
         };
         let mut label = format!("Candidate {index}, validation score {score:.2}");
         for (on, what) in [
@@ -72,6 +79,7 @@ impl NodeLook {
             (self.pinned, " pinned"),
             (self.excluded, " excluded"),
             (self.ghost, " ghost"),
+            (self.pending, " pending"),
         ] {
             if on {
                 c.push_str(name);
@@ -84,7 +92,8 @@ impl NodeLook {
 /// A node as drawn.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NodeView {
-    /// Node id (pool index, or for ghosts `candidates + proposal index`).
+    /// Node id (pool index; for ghosts `candidates + proposal index`; for the user's queued
+    /// candidates `candidates + proposals + their place in the queue`).
     pub id: usize,
     /// Centre.
     pub x: f64,
@@ -103,7 +112,7 @@ pub struct EdgeView {
     pub to: (f64, f64),
     /// A merge's second parent.
     pub secondary: bool,
-    /// To a ghost node.
+    /// To a ghost or pending node.
     pub ghost: bool,
 }
 
@@ -122,7 +131,8 @@ pub struct TreeModel {
 }
 
 impl TreeModel {
-    /// Builds the drawing; `ghosts` adds rejected proposals as faint leaves.
+    /// Builds the drawing; `ghosts` adds rejected proposals as faint leaves. The user's queued
+    /// candidates are always drawn, as pending leaves of the candidate they were edited from.
     #[must_use]
     pub fn build(history: &RunHistory, ghosts: bool) -> TreeModel {
         let n = history.candidates.len();
@@ -131,14 +141,20 @@ impl TreeModel {
             .iter()
             .map(|c| TreeNode { id: c.index, parent: c.parents.first().copied() })
             .collect();
-        let rejected: Vec<(usize, usize)> = if ghosts {
-            history.rejected().map(|(i, p)| (n + i, p.parent)).collect()
-        } else {
-            Vec::new()
-        };
-        nodes.extend(
-            rejected.iter().map(|(id, parent)| TreeNode { id: *id, parent: Some(*parent) }),
+        // Faint leaves: (node id, parent, the proposal a ghost stands for).
+        let mut leaves: Vec<(usize, Option<usize>, Option<usize>)> = Vec::new();
+        if ghosts {
+            leaves.extend(history.rejected().map(|(i, p)| (n + i, Some(p.parent), Some(i))));
+        }
+        let pending_from = n + history.proposals.len();
+        leaves.extend(
+            history
+                .queued
+                .iter()
+                .enumerate()
+                .map(|(k, parent)| (pending_from + k, parent.filter(|p| *p < n), None)),
         );
+        nodes.extend(leaves.iter().map(|(id, parent, _)| TreeNode { id: *id, parent: *parent }));
         let placed = layout(&nodes);
         let at =
             |column: f64, depth: u32| (MARGIN + column * COLUMN, MARGIN + f64::from(depth) * ROW);
@@ -146,45 +162,24 @@ impl TreeModel {
         let mut views: Vec<NodeView> = Vec::with_capacity(placed.nodes.len());
         for p in &placed.nodes {
             let (x, y) = at(p.column, p.depth);
-            let view = match history.candidates.get(p.id) {
-                Some(c) if p.id < n => {
-                    let front = history.front.contains(&c.index);
-                    let is_best = best == Some(c.index);
-                    NodeView {
-                        id: p.id,
-                        x,
-                        y,
-                        look: NodeLook {
-                            candidate: Some(c.index),
-                            score: Some(c.mean),
-                            origin: Some(c.origin),
-                            front,
-                            best: is_best,
-                            reflecting: history.improving.contains(&c.index),
-                            pinned: history.pinned == Some(c.index),
-                            excluded: history.excluded.contains(&c.index),
-                            ghost: false,
-                        },
-                    }
-                }
-                _ => NodeView {
-                    id: p.id,
-                    x,
-                    y,
-                    look: NodeLook {
-                        candidate: None,
-                        score: None,
-                        origin: None,
-                        front: false,
-                        best: false,
-                        reflecting: false,
-                        pinned: false,
-                        excluded: false,
-                        ghost: true,
-                    },
+            let look = match history.candidates.get(p.id) {
+                Some(c) if p.id < n => NodeLook {
+                    candidate: Some(c.index),
+                    score: Some(c.mean),
+                    origin: Some(c.origin),
+                    front: history.front.contains(&c.index),
+                    best: best == Some(c.index),
+                    reflecting: history.improving.contains(&c.index),
+                    pinned: history.pinned == Some(c.index),
+                    excluded: history.excluded.contains(&c.index),
+                    ..NodeLook::default()
                 },
+                _ if p.id >= pending_from => {
+                    NodeLook { origin: Some(Origin::Human), pending: true, ..NodeLook::default() }
+                }
+                _ => NodeLook { ghost: true, proposal: Some(p.id - n), ..NodeLook::default() },
             };
-            views.push(view);
+            views.push(NodeView { id: p.id, x, y, look });
         }
         let index: std::collections::HashMap<usize, usize> =
             views.iter().enumerate().map(|(i, v)| (v.id, i)).collect();
@@ -197,8 +192,8 @@ impl TreeModel {
                 }
             }
         }
-        for (id, parent) in &rejected {
-            if let (Some(from), Some(to)) = (pos(*parent), pos(*id)) {
+        for (id, parent, _) in &leaves {
+            if let (Some(from), Some(to)) = (parent.and_then(pos), pos(*id)) {
                 edges.push(EdgeView { from, to, secondary: false, ghost: true });
             }
         }
@@ -313,7 +308,20 @@ mod tests {
         let with_ghosts = TreeModel::build(&h, true);
         assert_eq!(with_ghosts.nodes.len(), 5);
         assert!(with_ghosts.nodes[4].look.ghost);
+        assert_eq!(with_ghosts.nodes[4].look.proposal, Some(0), "a ghost knows its proposal");
+        assert!(with_ghosts.nodes[4].look.label().contains("select it to see why"));
         assert_eq!(with_ghosts.edges.iter().filter(|e| e.ghost).count(), 1);
         assert!(with_ghosts.width >= plain.width);
+        // A queued candidate of the user's is a pending leaf of the one it was edited from,
+        // with or without ghosts, until its validation pass admits it.
+        h.queued = vec![Some(1), None];
+        let queued = TreeModel::build(&h, true);
+        let pending: Vec<&NodeView> = queued.nodes.iter().filter(|n| n.look.pending).collect();
+        assert_eq!(pending.iter().map(|n| n.id).collect::<Vec<_>>(), [5, 6]);
+        assert!(pending[0].look.classes().ends_with(" pending"));
+        assert!(pending[0].look.label().starts_with("Your candidate, waiting"));
+        let parent = queued.node(1).unwrap();
+        assert!(pending[0].y > parent.y, "drawn below #1");
+        assert_eq!(queued.edges.iter().filter(|e| e.ghost).count(), 2, "the ghost's and #1's link");
     }
 }

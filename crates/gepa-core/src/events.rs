@@ -189,6 +189,45 @@ impl StopReason {
     }
 }
 
+/// What a user did to steer a run, as folded by a run's history (so a reopened run shows the
+/// same pins, exclusions and queued candidates as the live page did).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Steer {
+    /// A candidate the user wrote or edited was queued for validation.
+    CandidateQueued {
+        /// The candidate it was edited from, if any.
+        parent: Option<usize>,
+    },
+    /// A note for the next reflection on a candidate.
+    NoteAdded {
+        /// Pool index.
+        candidate: usize,
+        /// The note.
+        note: String,
+    },
+    /// A candidate pinned as the next parent.
+    Pinned {
+        /// Pool index.
+        candidate: usize,
+    },
+    /// The pin was taken off before it was used.
+    Unpinned {
+        /// Pool index.
+        candidate: usize,
+    },
+    /// A candidate excluded from parent selection.
+    Excluded {
+        /// Pool index.
+        candidate: usize,
+    },
+    /// An excluded candidate returned to parent selection.
+    Included {
+        /// Pool index.
+        candidate: usize,
+    },
+}
+
 /// One thing that happened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -422,6 +461,9 @@ pub enum Event {
     },
     /// A steering command took effect.
     Steered {
+        /// What the user did; absent in runs saved before steering events were typed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        steer: Option<Steer>,
         /// What happened, for people.
         description: String,
     },
@@ -461,12 +503,13 @@ pub enum Event {
 
 impl Event {
     /// Whether a run is worth saving after this event: a candidate was admitted, an iteration
-    /// ended, the run paused or finished. The CLI and the page both save their run file there.
+    /// ended, the user steered, the run paused or finished. The CLI and the page both save their run file there.
     #[must_use]
     pub fn is_save_point(&self) -> bool {
         matches!(
             self,
             Self::CandidateAdded { .. }
+                | Self::Steered { .. }
                 | Self::IterationFinished { .. }
                 | Self::Paused { .. }
                 | Self::RunFinished { .. }

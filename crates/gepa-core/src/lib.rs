@@ -27,7 +27,7 @@ pub use candidate::Candidate;
 pub use config::{MAX_DEFAULT_PIPELINE_DEPTH, MAX_PIPELINE_DEPTH, RunConfig};
 pub use data::{Dataset, Example, Split};
 pub use engine::{Command, Engine, RunSetup, Status};
-pub use events::{Event, StopReason};
+pub use events::{Event, Steer, StopReason};
 pub use message::{ChatMessage, Role};
 pub use metric::{MetricSpec, Score};
 pub use program::{Program, Step};

@@ -6,7 +6,7 @@
 mod support;
 
 use gepa_core::config::{BudgetMode, MergeConfig, StopConditions};
-use gepa_core::events::{EvalTarget, Origin, Rejection, charged_rollouts};
+use gepa_core::events::{EvalTarget, Origin, Rejection, Steer, charged_rollouts};
 use gepa_core::reflect::ScreenReject;
 use gepa_core::{
     Candidate, Command, Dataset, Engine, Event, Example, FailureKind, MetricSpec, Program, Purpose,
@@ -701,7 +701,7 @@ fn steering_pin_feedback_exclude_and_human_candidates() {
             // Steer as soon as there is a second candidate; it applies from the next boundary.
             steered = true;
             events.extend(engine.drain_events());
-            events.push(Event::Steered { description: "marker".into() });
+            events.push(Event::Steered { steer: None, description: "marker".into() });
             engine.command(Command::AddCandidate { program: human.clone(), parent: Some(0) }, now);
             engine.command(
                 Command::Feedback { candidate: 0, note: "Mention the word times.".into() },
@@ -716,7 +716,7 @@ fn steering_pin_feedback_exclude_and_human_candidates() {
     assert!(steered);
     let marker = events
         .iter()
-        .position(|e| matches!(e, Event::Steered { description } if description == "marker"))
+        .position(|e| matches!(e, Event::Steered { description, .. } if description == "marker"))
         .unwrap();
     let after = &events[marker..];
     let human_idx = engine
@@ -749,8 +749,87 @@ fn steering_pin_feedback_exclude_and_human_candidates() {
     assert!(events.iter().any(
         |e| matches!(e, Event::Warning { message, .. } if message.contains("does not exist"))
     ));
+    let steers: Vec<&Steer> = after
+        .iter()
+        .filter_map(|e| if let Event::Steered { steer, .. } = e { steer.as_ref() } else { None })
+        .collect();
+    assert_eq!(
+        steers,
+        [
+            &Steer::CandidateQueued { parent: Some(0) },
+            &Steer::NoteAdded { candidate: 0, note: "Mention the word times.".into() },
+            &Steer::Pinned { candidate: 0 },
+            &Steer::Excluded { candidate: 1 },
+        ],
+        "each steering command is one typed event, in the order given"
+    );
     let saved = engine.save().unwrap();
     assert!(saved.contains("Mention the word times."), "steering is recorded in the run state");
+}
+
+#[test]
+fn unpin_takes_the_pin_off_before_it_is_used() {
+    let config = RunConfig {
+        seed: 4,
+        stop: StopConditions { max_iterations: Some(6), ..budget(400) },
+        ..RunConfig::default()
+    };
+    let mut engine = Engine::new(two_component_setup(config, arithmetic_data(8, 4))).unwrap();
+    let mut model = ScriptedModel::new();
+    let mut events = Vec::new();
+    let mut now = 0;
+    let mut steered = false;
+    while !engine.is_finished() {
+        let requests = engine.take_requests(now);
+        events.extend(engine.drain_events());
+        for r in requests {
+            now += 1;
+            let reply = model.reply(&r);
+            engine.handle_reply(r.id, reply, now);
+        }
+        if !steered && engine.pool().len() >= 2 {
+            steered = true;
+            engine.command(Command::Unpin, now);
+            engine.command(Command::Pin { candidate: 1 }, now);
+            engine.command(Command::Unpin, now);
+        }
+    }
+    events.extend(engine.drain_events());
+    assert!(steered);
+    let warned = events.iter().position(
+        |e| matches!(e, Event::Warning { message, .. } if message.contains("no candidate is pinned")),
+    );
+    let unpinned = events.iter().position(|e| {
+        matches!(e, Event::Steered { steer: Some(Steer::Unpinned { candidate: 1 }), .. })
+    });
+    assert!(
+        warned.is_some() && unpinned.is_some(),
+        "an unpin with no pin warns; one after a pin is an event"
+    );
+    assert!(warned < unpinned);
+    assert!(
+        !events.iter().any(|e| matches!(e, Event::ParentSelected { pinned: true, .. })),
+        "an unpinned candidate is not used as a pinned parent"
+    );
+}
+
+#[test]
+fn steered_events_saved_before_they_were_typed_still_read() {
+    let old =
+        r##"{"event":"steered","description":"#2 will be the parent of the next proposal."}"##;
+    let event: Event = serde_json::from_str(old).unwrap();
+    assert_eq!(
+        event,
+        Event::Steered {
+            steer: None,
+            description: "#2 will be the parent of the next proposal.".into()
+        }
+    );
+    let typed =
+        Event::Steered { steer: Some(Steer::Pinned { candidate: 2 }), description: "x".into() };
+    let json = serde_json::to_string(&typed).unwrap();
+    assert!(json.contains(r#""steer":{"kind":"pinned","candidate":2}"#), "{json}");
+    assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), typed);
 }
 
 #[test]

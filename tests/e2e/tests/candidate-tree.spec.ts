@@ -21,6 +21,21 @@ async function setUp(page: Page, base: string, model: string, budget: string) {
   await page.locator('#budget').dispatchEvent('change');
 }
 
+/** Every run saved in this browser (IndexedDB), as one string. */
+async function savedRuns(page: Page): Promise<string> {
+  return page.evaluate(async () => {
+    const db: IDBDatabase = await new Promise((resolve, reject) => {
+      const r = indexedDB.open('gepa-playground-runs');
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    const read = <T,>(r: IDBRequest<T>) => new Promise<T>((resolve) => { r.onsuccess = () => resolve(r.result); });
+    const values = (await read(db.transaction('runs').objectStore('runs').getAll())).map(String);
+    db.close();
+    return values.join('\n');
+  });
+}
+
 // Step, and wait for the pause after the next iteration (not the pause already shown).
 async function step(page: Page) {
   const status = page.getByTestId('run-status');
@@ -57,9 +72,17 @@ test('scripted model: the tree grows, the inspector shows diff, reflection and d
   await expect(inspector).toContainText('Candidate #0: the seed');
   await inspector.getByTestId('pin').click();
   await expect(tree.getByTestId('node-0')).toHaveClass(/pinned/);
+  // A pin can be taken off (and put back) before it is used.
+  await expect(inspector.getByTestId('pin')).toHaveText('Unpin');
+  await inspector.getByTestId('pin').click();
+  await expect(tree.getByTestId('node-0')).not.toHaveClass(/pinned/);
+  await expect(page.getByTestId('event-log')).toContainText('#0 is no longer pinned');
+  await inspector.getByTestId('pin').click();
+  await expect(tree.getByTestId('node-0')).toHaveClass(/pinned/);
   // A note for #0's next reflection, which the pin makes the very next one.
   await inspector.locator('#steer-note').fill('Tickets about refunds are always billing.');
   await inspector.getByTestId('send-feedback').click();
+  await expect(inspector.getByTestId('steer-notes')).toContainText('Tickets about refunds are always billing.');
   await step(page);
   const pinnedLine = page.getByTestId('event-log').getByText(/Iteration \d+: reflecting on #0, as you pinned it\./);
   await expect(pinnedLine).toBeVisible();
@@ -95,15 +118,24 @@ test('scripted model: the tree grows, the inspector shows diff, reflection and d
   await tree.getByTestId('node-0').click();
   await inspector.locator('#edit-system').fill('Classify the support ticket. RULES: one word, the label.');
   await inspector.getByTestId('add-edited').click();
+  // Confirmed where it was clicked: a pending node under #0 until its validation pass.
+  await expect(tree.getByTestId('pending')).toHaveAttribute('aria-label', /Your candidate, waiting for its validation pass/);
   // It is scored in a flight of its own, committed in order after the iterations already in
   // flight: a step or two.
   for (let i = 0; i < 3 && !(await tree.getByTestId('node-2').count()); i++) await step(page);
   await expect(tree.getByTestId('node-2')).toHaveAttribute('aria-label', /Candidate 2, validation score \d\.\d\d.*made by you/);
   await expect(page.getByTestId('event-log')).toContainText('Your candidate was added as #2');
+  await expect(tree.getByTestId('pending')).toHaveCount(0);
 
   // Rejected proposals can be shown as ghosts; the chart and heatmap cover every candidate.
   await page.locator('#show-ghosts').check();
   await expect(tree.getByTestId('ghost').first()).toBeAttached();
+  // A ghost opens its rejected proposal in the inspector, with the way back to its parent.
+  await tree.getByTestId('ghost').first().click();
+  await expect(inspector.getByTestId('rejected-title')).toContainText(/Rejected proposal from #\d+/);
+  await expect(inspector.getByTestId('decision')).toContainText('Rejected');
+  await inspector.getByTestId('to-parent').click();
+  await expect(inspector).toContainText(/Candidate #\d+:/);
   await expect(page.getByTestId('heatmap').locator('tbody tr')).toHaveCount(3);
   await expect(page.getByTestId('score-chart').locator('circle.chart-dot')).toHaveCount(3);
 
@@ -115,6 +147,25 @@ test('scripted model: the tree grows, the inspector shows diff, reflection and d
   await snap(page, testInfo, 'tree-steered');
   await page.getByTestId('region-tree').screenshot({ path: testInfo.outputPath('tree-region.png') });
   await expectAccessible(page, testInfo, 'tree');
+
+  // Steering is part of the run's record: exclude #1 and pin #2, reload, open the saved run,
+  // and the tree shows the same markers (folded from the run's events, not patched by hand).
+  await tree.getByTestId('node-1').click();
+  await inspector.getByTestId('exclude').click();
+  await tree.getByTestId('node-2').click();
+  await inspector.getByTestId('pin').click();
+  await expect(tree.getByTestId('node-1')).toHaveClass(/excluded/);
+  await expect(tree.getByTestId('node-2')).toHaveClass(/pinned/);
+  const nodes = await tree.locator('[data-testid^="node-"]').count();
+  // Steering is a save point: wait until the saved run holds the pin, then reload.
+  await expect.poll(() => savedRuns(page), { timeout: 10_000 }).toContain('"steer":{"kind":"pinned","candidate":2}');
+  await page.reload();
+  await page.getByTestId('saved-runs').getByTestId('open-run').first().click();
+  const reopened = page.getByTestId('candidate-tree');
+  await expect(reopened.locator('[data-testid^="node-"]')).toHaveCount(nodes);
+  await expect(reopened.getByTestId('node-1')).toHaveClass(/excluded/);
+  await expect(reopened.getByTestId('node-2')).toHaveClass(/pinned/);
+  await expect(reopened.getByTestId('node-0')).not.toHaveClass(/pinned|excluded/);
   expect(problems).toEqual([]);
 });
 

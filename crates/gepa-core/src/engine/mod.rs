@@ -131,6 +131,8 @@ pub enum Command {
         /// Pool index.
         candidate: usize,
     },
+    /// Take the pin off the pinned candidate before it is used.
+    Unpin,
     /// Exclude a candidate from (or return it to) parent selection.
     Exclude {
         /// Pool index.

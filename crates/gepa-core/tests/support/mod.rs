@@ -275,7 +275,7 @@ pub fn summarize(events: &[Event]) -> String {
             Event::BudgetUpdated { used, delta, remaining, .. } => {
                 format!("  budget {used} (+{delta}) left {remaining:?}")
             }
-            Event::Steered { description } => format!("steered: {description}"),
+            Event::Steered { description, .. } => format!("steered: {description}"),
             Event::Paused { reason } => format!("paused: {reason}"),
             Event::Resumed => "resumed".into(),
             Event::Warning { message, .. } => format!("warning: {message}"),
