@@ -20,6 +20,10 @@ With SCORE_STREAM set (the path of our `score_stream` example binary), the defau
 evaluator is replaced by our metric: gepa sees exactly the score and feedback text our engine
 would (the quality benchmark's "same metric and feedback text for both").
 
+With OUT_RESULT set, writes gepa's own `GEPAResult.to_dict()` there as JSON (the page's
+fixtures for opening a Python gepa result are made so: tests/fixtures/make_gepa_results.sh);
+USE_MERGE=1 turns gepa's merge on; TRACK_OUTPUTS=0 turns off its best outputs per validation example.
+
 Usage: python_gepa.py BASE_URL CONCURRENCY BUDGET CONFIG_JSON [SEED TASK_MAX REFLECTION_MAX OUT_PROMPT]
 (a reply limit of 0 means none: the server's own)
 """
@@ -110,11 +114,17 @@ result = gepa.optimize(
     skip_perfect_score=os.environ.get("SKIP_PERFECT") == "1",
     seed=int(seed or 0),
     stop_callbacks=stoppers,
+    use_merge=os.environ.get("USE_MERGE") == "1",
+    track_best_outputs=os.environ.get("TRACK_OUTPUTS") != "0",
     display_progress_bar=False,
     logger=type("Quiet", (), {"log": lambda self, *a, **k: None})(),
 )
 wall = time.monotonic() - start
 best = result.best_idx
+if os.environ.get("OUT_RESULT"):
+    with open(os.environ["OUT_RESULT"], "w") as f:
+        json.dump(result.to_dict(), f, indent=1, default=str)
+        f.write("\n")
 if out_prompt:
     open(out_prompt, "w").write(result.candidates[best]["system"])
 print(json.dumps({
