@@ -29,16 +29,9 @@ pub fn SteeringPanel(
         controller.view.with(|v| v.as_ref().is_some_and(|v| v.history.pinned == Some(candidate)))
     };
     let notes = move || {
-        controller.view.with(|v| {
-            v.as_ref().map_or_else(Vec::new, |v| {
-                v.history
-                    .notes
-                    .iter()
-                    .filter(|(c, _)| *c == candidate)
-                    .map(|(_, n)| n.clone())
-                    .collect::<Vec<_>>()
-            })
-        })
+        controller
+            .view
+            .with(|v| v.as_ref().map_or_else(Vec::new, |v| v.history.notes_on(candidate)))
     };
     let drafts_for_add = drafts.clone();
     let add = move |_| {

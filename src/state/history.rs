@@ -299,6 +299,12 @@ impl RunHistory {
         }
     }
 
+    /// The notes the user left on `candidate`, oldest first.
+    #[must_use]
+    pub fn notes_on(&self, candidate: usize) -> Vec<String> {
+        self.notes.iter().filter(|(c, _)| *c == candidate).map(|(_, n)| n.clone()).collect()
+    }
+
     fn steer(&mut self, steer: &Steer) {
         match steer {
             Steer::CandidateQueued { parent } => self.queued.push(*parent),

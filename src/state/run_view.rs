@@ -294,6 +294,10 @@ mod tests {
                     assert_eq!((h.pinned, h.queued.as_slice()), (Some(0), [Some(0)].as_slice()));
                     assert!(h.excluded.contains(&1));
                     assert_eq!(h.notes, [(0, "Digits only.".to_owned())]);
+                    assert_eq!(
+                        (h.notes_on(0), h.notes_on(1)),
+                        (vec!["Digits only.".to_owned()], vec![])
+                    );
                     let tree = TreeModel::build(h, false);
                     let pending: Vec<_> = tree.nodes.iter().filter(|n| n.look.pending).collect();
                     assert_eq!(pending.len(), 1, "the queued edit is drawn");
