@@ -1,13 +1,14 @@
 use leptos::prelude::*;
 
+use crate::components::field_problems::SetupProblems;
 use crate::components::{
     candidate_compare::CandidateCompare, candidate_inspector::CandidateInspector,
     candidate_tree::CandidateTree, dataset_panel::DatasetPanel, endpoints_panel::EndpointsPanel,
-    event_log_view::EventLogView, metric_picker::MetricPicker, program_editor::ProgramEditor,
-    region_panel::RegionPanel, result_panel::ResultPanel, run_controls::RunControls,
-    run_header::RunHeader, saved_runs::SavedRuns, score_chart::ScoreChart,
-    score_heatmap::ScoreHeatmap, shared_prompt_page::SharedPromptPage, site_header::SiteHeader,
-    strategy_panel::StrategyPanel, tree_bench::TreeBench,
+    event_log_view::EventLogView, imported_result::ImportedResult, metric_picker::MetricPicker,
+    program_editor::ProgramEditor, region_panel::RegionPanel, result_panel::ResultPanel,
+    run_controls::RunControls, run_header::RunHeader, saved_runs::SavedRuns,
+    score_chart::ScoreChart, score_heatmap::ScoreHeatmap, shared_prompt_page::SharedPromptPage,
+    site_header::SiteHeader, strategy_panel::StrategyPanel, tree_bench::TreeBench,
 };
 use crate::controller::RunController;
 use crate::layout::REGIONS;
@@ -16,7 +17,9 @@ use crate::setup_context::SetupSignals;
 /// The whole page: a header, then one panel per layout region.
 #[component]
 pub fn App() -> impl IntoView {
-    provide_context(SetupSignals::new());
+    let setup = SetupSignals::new();
+    provide_context(setup);
+    provide_context(SetupProblems(Memo::new(move |_| setup.plan().err().unwrap_or_default())));
     provide_context(RunController::new());
     if let Some(n) = bench_tree_size() {
         return view! { <TreeBench n=n/> }.into_any();
@@ -51,6 +54,7 @@ pub fn App() -> impl IntoView {
             </RegionPanel>
             <RegionPanel region=run>
                 <SavedRuns/>
+                <ImportedResult/>
                 <StrategyPanel/>
                 <RunControls/>
                 <RunHeader/>

@@ -13,6 +13,8 @@ pub mod endpoints_panel;
 pub mod event_log_view;
 pub mod example_gallery;
 pub mod export_panel;
+pub mod field_problems;
+pub mod imported_result;
 pub mod metric_picker;
 pub mod program_editor;
 pub mod reflection_view;

@@ -48,6 +48,11 @@ pub struct RunController {
     pub show_ghosts: RwSignal<bool>,
     /// The last autosave: rollouts saved, or what went wrong.
     pub save_status: RwSignal<Option<Result<u64, String>>>,
+    /// The Python gepa result shown read-only (instead of a run of this page).
+    pub imported: RwSignal<Option<gepa_share::GepaResult>>,
+    /// Programs the next Start adds as starting candidates beside the seed (taken from an
+    /// opened gepa result's front); cleared once a run takes them.
+    pub extra_seeds: RwSignal<Vec<Candidate>>,
     driver: StoredValue<Option<Driver>, LocalStorage>,
     plan: StoredValue<Option<RunPlan>, LocalStorage>,
     events: StoredValue<Vec<Event>, LocalStorage>,
@@ -90,6 +95,8 @@ impl RunController {
             compare: RwSignal::new(None),
             show_ghosts: RwSignal::new(false),
             save_status: RwSignal::new(None),
+            imported: RwSignal::new(None),
+            extra_seeds: RwSignal::new(Vec::new()),
             driver: StoredValue::new_local(None),
             plan: StoredValue::new_local(None),
             events: StoredValue::new_local(Vec::new()),
@@ -131,7 +138,16 @@ impl RunController {
         if self.active() {
             return;
         }
-        let Ok(engine) = Engine::new(plan.setup.clone()) else { return };
+        let Ok(mut engine) = Engine::new(plan.setup.clone()) else { return };
+        // Starting candidates from an opened gepa result are queued before the first
+        // iteration, so they are scored on the validation set like any hand-written one.
+        let extra = self.extra_seeds.get_untracked();
+        if !extra.is_empty() {
+            for program in extra {
+                engine.command(Command::AddCandidate { program, parent: None }, now_ms() as u64);
+            }
+            self.extra_seeds.set(Vec::new());
+        }
         let id = format!("run-{}", now_ms() as u64);
         let title = plan.title();
         self.launch(
@@ -143,8 +159,32 @@ impl RunController {
         );
     }
 
+    /// Shows a Python gepa result read-only: its tree, front, chart, heatmap and prompts. The
+    /// current run, if any, stops being driven (it stays saved in this browser).
+    pub fn open_gepa_result(self, result: gepa_share::GepaResult) {
+        if let Some(old) = self.driver.get_value() {
+            old.shared().abort_all();
+        }
+        self.driver.set_value(None);
+        self.plan.set_value(None);
+        self.events.set_value(Vec::new());
+        self.saved.set_value(None);
+        self.test.set(TestEval::default());
+        self.best.set(result.candidates.get(result.best).cloned());
+        self.seed.set(result.candidates.first().cloned());
+        self.selected.set(None);
+        self.ghost.set(None);
+        self.compare.set(None);
+        self.endpoints.set(Vec::new());
+        self.view.set(Some(crate::state::imported::view_of(&result)));
+        self.imported.set(Some(result));
+    }
+
     /// Opens a run file: its tree and log for inspection and, with `go`, continues it against
     /// the endpoints of `plan` (the file holds model names, never URLs or keys).
+    ///
+    /// Returns what the user should know (a role whose provider changed keeps the form's
+    /// settings) and the run's setup (for the form).
     ///
     /// # Errors
     /// When the file's engine state does not restore.
@@ -154,10 +194,20 @@ impl RunController {
         id: Option<String>,
         endpoints: gepa_providers::Endpoints,
         go: bool,
-    ) -> Result<(), String> {
+    ) -> Result<(Vec<String>, gepa_core::RunSetup), String> {
         let engine = file.restore().map_err(|e| e.to_string())?;
+        // The run goes on asking what it asked before: its own models and parameters, at the
+        // addresses (and with the keys) the form holds now.
+        let mut endpoints = endpoints;
+        let warnings: Vec<String> = file
+            .models
+            .apply_to(&mut endpoints)
+            .into_iter()
+            .map(|role| format!("The {role} endpoint in the form is another provider than the run used, so the run goes on with the form's model and parameters for it."))
+            .collect();
+        let run_setup = engine.setup().clone();
         let plan = RunPlan {
-            setup: engine.setup().clone(),
+            setup: run_setup.clone(),
             test: file.test.clone(),
             endpoints,
             concurrency: file.concurrency,
@@ -173,7 +223,7 @@ impl RunController {
             Saved { id, title: file.title },
             if go { Go::Run } else { Go::Hold },
         );
-        Ok(())
+        Ok((warnings, run_setup))
     }
 
     fn launch(self, engine: Engine, plan: RunPlan, past: Vec<Event>, saved: Saved, go: Go) {
@@ -196,6 +246,7 @@ impl RunController {
                 cache,
                 plan.setup.config.seed,
             );
+            self.imported.set(None);
             let mut view = RunView::new(&engine);
             view.update(&engine, &past);
             self.view.set(Some(view));
@@ -228,7 +279,9 @@ impl RunController {
             self.plan.set_value(Some(plan));
             match go {
                 Go::Step => driver.command(Command::Step),
-                Go::Run => driver.pump(),
+                // A run saved while paused (after a Step, or by the user) goes on too: the
+                // user asked to resume it.
+                Go::Run => driver.command(Command::Resume),
                 // Opened for inspection: nothing is sent until Resume.
                 Go::Hold => driver.command(Command::Pause),
             }

@@ -6,6 +6,7 @@ use crate::state::budget::Sizes;
 use crate::state::dataset_draft::DatasetDraft;
 use crate::state::endpoint_form::EndpointForm;
 use crate::state::metric_form::MetricForm;
+use crate::state::saved_setup::{SavedSetup, SetupForm};
 use crate::state::setup::{ProgramDraft, RunPlan, SetupParts, StrategyDraft};
 
 /// Every part of the setup, as signals. Copy it freely.
@@ -29,25 +30,72 @@ pub struct SetupSignals {
     pub metric: RwSignal<MetricForm>,
     /// Budget and options.
     pub strategy: RwSignal<StrategyDraft>,
+    /// Why the form could not be kept in this browser, when it could not.
+    pub keep_status: RwSignal<Option<String>>,
 }
 
 impl SetupSignals {
-    /// Fresh signals, with endpoint settings restored from this browser when saved.
+    /// Signals holding the form as it was left in this browser (endpoint settings and the
+    /// rest of the setup are kept separately), or defaults; from then on every change is kept.
     #[must_use]
     pub fn new() -> SetupSignals {
         let task = crate::storage::keys::load("task").unwrap_or_default();
         let reflection = crate::storage::keys::load("reflection").unwrap_or_default();
         let judge = crate::storage::keys::load("judge").unwrap_or_default();
-        SetupSignals {
+        let form = crate::storage::setup_form::load().unwrap_or_else(|| SetupForm {
+            dataset: DatasetDraft::default(),
+            program: ProgramDraft::default(),
+            metric: MetricForm::default(),
+            strategy: StrategyDraft::default(),
+            separate_reflection: false,
+            separate_judge: false,
+        });
+        let signals = SetupSignals {
             task: RwSignal::new(task),
             reflection: RwSignal::new(reflection),
-            separate_reflection: RwSignal::new(false),
+            separate_reflection: RwSignal::new(form.separate_reflection),
             judge: RwSignal::new(judge),
-            separate_judge: RwSignal::new(false),
-            dataset: RwSignal::new(DatasetDraft::default()),
-            program: RwSignal::new(ProgramDraft::default()),
-            metric: RwSignal::new(MetricForm::default()),
-            strategy: RwSignal::new(StrategyDraft::default()),
+            separate_judge: RwSignal::new(form.separate_judge),
+            dataset: RwSignal::new(form.dataset),
+            program: RwSignal::new(form.program),
+            metric: RwSignal::new(form.metric),
+            strategy: RwSignal::new(form.strategy),
+            keep_status: RwSignal::new(None),
+        };
+        Effect::new(move |_| {
+            let separate = [signals.separate_reflection.get(), signals.separate_judge.get()];
+            let saved = signals.dataset.with(|d| {
+                signals.program.with(|p| {
+                    signals
+                        .metric
+                        .with(|m| signals.strategy.with(|s| SavedSetup::of(d, p, m, s, separate)))
+                })
+            });
+            let problem = crate::storage::setup_form::save(&saved).err();
+            if signals.keep_status.with_untracked(|old| *old != problem) {
+                signals.keep_status.set(problem);
+            }
+        });
+        signals
+    }
+
+    /// Puts an opened run's program, metric, budget and options into the form.
+    pub fn take_run(&self, setup: &gepa_core::RunSetup, concurrency: usize) {
+        let mut form = self.form_untracked();
+        form.take_run(setup, concurrency);
+        self.program.set(form.program);
+        self.metric.set(form.metric);
+        self.strategy.set(form.strategy);
+    }
+
+    fn form_untracked(&self) -> SetupForm {
+        SetupForm {
+            dataset: self.dataset.get_untracked(),
+            program: self.program.get_untracked(),
+            metric: self.metric.get_untracked(),
+            strategy: self.strategy.get_untracked(),
+            separate_reflection: self.separate_reflection.get_untracked(),
+            separate_judge: self.separate_judge.get_untracked(),
         }
     }
 

@@ -6,3 +6,4 @@ pub mod idb;
 pub mod keys;
 pub mod response_cache;
 pub mod runs;
+pub mod setup_form;

@@ -7,6 +7,7 @@ use crate::components::rejected_proposal::RejectedProposal;
 use crate::components::steering_panel::SteeringPanel;
 use crate::controller::RunController;
 use crate::state::history::CandidateInfo;
+use crate::state::imported::{example_label, output_of};
 use crate::state::text_diff::describe_length;
 
 fn origin_text(c: &CandidateInfo) -> String {
@@ -100,9 +101,12 @@ pub fn CandidateInspector() -> impl IntoView {
                     let split = controller.val_split();
                     let val_rows = c.val_scores.iter().map(|(id, score)| {
                         let example = controller.example(split, *id);
-                        let input = example.as_ref().map(|e| e.inputs.values().cloned().collect::<Vec<_>>().join(" · ")).unwrap_or_default();
+                        let imported = controller.imported.with_untracked(|r| r.as_ref().map(|r| (example_label(r, *id), output_of(r, index, *id))));
+                        let input = example.as_ref().map(|e| e.inputs.values().cloned().collect::<Vec<_>>().join(" · "))
+                            .or_else(|| imported.as_ref().map(|(label, _)| label.clone())).unwrap_or_default();
                         let expected = example.map(|e| e.expected).unwrap_or_default();
-                        let output = entry.as_ref().and_then(|e| e.outputs.get(id).cloned()).unwrap_or_default();
+                        let output = entry.as_ref().and_then(|e| e.outputs.get(id).cloned())
+                            .or_else(|| imported.and_then(|(_, output)| output)).unwrap_or_default();
                         let feedback = entry.as_ref().and_then(|e| e.feedback.get(id).cloned()).unwrap_or_default();
                         view! {
                             <tr><td>{input}</td><td>{expected}</td><td>{output}</td><td>{format!("{score:.2}")}</td><td>{feedback}</td></tr>
@@ -143,7 +147,7 @@ pub fn CandidateInspector() -> impl IntoView {
                                 </table>
                             </div>
                         </details>
-                        <SteeringPanel candidate=index program=program/>
+                        {controller.imported.with_untracked(Option::is_none).then(|| view! { <SteeringPanel candidate=index program=program/> })}
                     }.into_any()
                 }
             }}

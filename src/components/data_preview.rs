@@ -43,7 +43,8 @@ pub fn DataPreview() -> impl IntoView {
     view! {
         <div class="preview" data-testid="data-preview" aria-live="polite">
             {move || dataset.with(|d| match &d.parsed {
-                Err(e) => view! { <p class="hint warn">{e.clone()}</p> }.into_any(),
+                // The data field's own problem (the field names it in aria-describedby).
+                Err(e) => view! { <p class="hint warn" id="data-text-problems">{e.clone()}</p> }.into_any(),
                 Ok(table) => {
                     let summary = format!(
                         "{}: {} rows, {} columns, read as {}.",

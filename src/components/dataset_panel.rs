@@ -4,6 +4,7 @@ use wasm_bindgen::JsCast;
 
 use crate::components::data_preview::DataPreview;
 use crate::components::example_gallery::ExampleGallery;
+use crate::components::field_problems::SetupProblems;
 use crate::setup_context::SetupSignals;
 
 async fn read_file(file: web_sys::File) -> Result<String, String> {
@@ -17,6 +18,7 @@ async fn read_file(file: web_sys::File) -> Result<String, String> {
 #[component]
 pub fn DatasetPanel() -> impl IntoView {
     let setup = expect_context::<SetupSignals>();
+    let problems = expect_context::<SetupProblems>();
     let file_error = RwSignal::new(None::<String>);
     let load = move |file: Option<web_sys::File>| {
         let Some(file) = file else { return };
@@ -49,6 +51,8 @@ pub fn DatasetPanel() -> impl IntoView {
             <label for="data-text">"Paste CSV, TSV, JSON or JSON Lines (first row: column names)"</label>
             <textarea
                 id="data-text"
+                aria-describedby=move || setup.dataset.with(|d| d.parsed.is_err()).then_some("data-text-problems")
+                aria-invalid=move || problems.invalid("data-text")
                 rows="6"
                 spellcheck="false"
                 placeholder="question,answer\nWhat is 2+2?,4"

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::components::diagnosis_view::DiagnosisView;
+use crate::components::field_problems::{FieldProblems, SetupProblems};
 use crate::state::endpoint_form::{EndpointForm, KeyStorage};
 use crate::transport::doctor::test_connection;
 
@@ -24,6 +25,7 @@ pub fn EndpointSettings(
     let testing = RwSignal::new(false);
     Effect::new(move |_| form.with(|f| crate::storage::keys::save(id, f)));
     let field = move |name: &str| format!("{id}-{name}");
+    let problems = expect_context::<SetupProblems>();
     let run_test = move |_| {
         if testing.get_untracked() {
             return;
@@ -57,6 +59,7 @@ pub fn EndpointSettings(
                 type="text"
                 spellcheck="false"
                 placeholder=placeholder
+                aria-invalid=move || problems.invalid(&field(name))
                 prop:value=move || form.with(get)
                 on:input=move |ev| form.update(|f| set(f, event_target_value(&ev)))
             />
@@ -86,6 +89,7 @@ pub fn EndpointSettings(
             <label for=field("base-url")>"Base URL"</label>
             <input
                 id=field("base-url")
+                aria-invalid=move || problems.invalid(&field("base-url"))
                 type="url"
                 spellcheck="false"
                 prop:value=move || form.with(|f| f.base_url.clone())
@@ -103,6 +107,7 @@ pub fn EndpointSettings(
                 on:input=move |ev| form.update(|f| f.api_key = gepa_providers::ApiKey::new(event_target_value(&ev)))
             />
         </div>
+        <FieldProblems field=id/>
         <fieldset class="key-storage">
             <legend>"Where to keep the key"</legend>
             {KeyStorage::ALL

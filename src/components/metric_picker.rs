@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use crate::components::field_problems::{FieldProblems, SetupProblems};
 use crate::setup_context::SetupSignals;
 use crate::state::metric_form::{MetricForm, MetricKind};
 
@@ -8,6 +9,7 @@ use crate::state::metric_form::{MetricForm, MetricKind};
 pub fn MetricPicker() -> impl IntoView {
     let setup = expect_context::<SetupSignals>();
     let metric = setup.metric;
+    let problems = expect_context::<SetupProblems>();
     let sample = RwSignal::new(String::new());
     let field = move |id: &'static str,
                       label: &'static str,
@@ -77,7 +79,7 @@ pub fn MetricPicker() -> impl IntoView {
     };
     view! {
         <label for="metric-kind">"Metric"</label>
-        <select id="metric-kind" on:change=move |ev| {
+        <select id="metric-kind" aria-describedby="metric-kind-problems" aria-invalid=move || problems.invalid("metric-kind") on:change=move |ev| {
             if let Some(kind) = MetricKind::from_id(&event_target_value(&ev)) {
                 metric.update(|m| m.kind = kind);
             }
@@ -88,6 +90,7 @@ pub fn MetricPicker() -> impl IntoView {
             }).collect_view()}
         </select>
         {options}
+        <FieldProblems field="metric-kind"/>
         <details class="try-metric">
             <summary>"Try it on a row"</summary>
             <label for="metric-sample">"A model output to score against the first training row"</label>

@@ -2,6 +2,7 @@ use gepa_core::Role;
 use leptos::html::Textarea;
 use leptos::prelude::*;
 
+use crate::components::field_problems::{FieldProblems, SetupProblems};
 use crate::setup_context::SetupSignals;
 use crate::state::setup::insert_placeholder;
 
@@ -11,6 +12,7 @@ use crate::state::setup::insert_placeholder;
 pub fn ProgramEditor() -> impl IntoView {
     let setup = expect_context::<SetupSignals>();
     let program = setup.program;
+    let problems = expect_context::<SetupProblems>();
     let template_ref = NodeRef::<Textarea>::new();
     let insert = move |field: String| {
         let caret = template_ref
@@ -55,18 +57,24 @@ pub fn ProgramEditor() -> impl IntoView {
         <textarea
             id="seed-instruction"
             rows="4"
+            aria-describedby="seed-instruction-problems"
+            aria-invalid=move || problems.invalid("seed-instruction")
             prop:value=move || program.with(|p| p.system.clone())
             on:input=move |ev| program.update(|p| p.system = event_target_value(&ev))
         ></textarea>
+        <FieldProblems field="seed-instruction"/>
         <label for="user-template">"User message template"</label>
         <textarea
             id="user-template"
             rows="3"
+            aria-describedby="user-template-problems"
+            aria-invalid=move || problems.invalid("user-template")
             spellcheck="false"
             node_ref=template_ref
             prop:value=move || program.with(|p| p.user_template.clone())
             on:input=move |ev| program.update(|p| p.user_template = event_target_value(&ev))
         ></textarea>
+        <FieldProblems field="user-template"/>
         <div class="chips" role="group" aria-label="Insert a field into the template">
             {move || setup.dataset.with(|d| d.input_fields()).into_iter().map(|field| {
                 let label = format!("{{{{{field}}}}}");

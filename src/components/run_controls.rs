@@ -92,7 +92,18 @@ pub fn RunControls() -> impl IntoView {
             Err(problems) if !controller.active() => view! {
                 <div class="problems-box" data-testid="setup-problems" role="status">
                     <p><strong>"Before you can start:"</strong></p>
-                    <ul>{problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
+                    <ul>{problems.into_iter().map(|p| match crate::state::problems::field_of(&p) {
+                        Some(target) => {
+                            let href = format!("#{target}");
+                            view! {
+                                <li><a href=href on:click=move |ev| {
+                                    ev.prevent_default();
+                                    crate::components::field_problems::reveal(&target);
+                                }>{p}</a></li>
+                            }.into_any()
+                        }
+                        None => view! { <li>{p}</li> }.into_any(),
+                    }).collect_view()}</ul>
                 </div>
             }.into_any(),
             Ok(plan) if !controller.active() && !plan.warnings.is_empty() => view! {

@@ -7,7 +7,7 @@ use crate::setup_context::SetupSignals;
 use crate::storage::runs::{self, RunSummary};
 
 /// Runs saved in this browser (autosaved as they go): resume or open one, delete one, or open a
-/// run file from disk.
+/// run file or a Python gepa result from disk (picked, or dropped anywhere on the page).
 #[component]
 pub fn SavedRuns() -> impl IntoView {
     let controller = expect_context::<RunController>();
@@ -30,8 +30,27 @@ pub fn SavedRuns() -> impl IntoView {
         }
     });
     let open_text = move |text: String, id: Option<String>, go: bool| {
+        if id.is_none() && gepa_share::GepaResult::looks_like(&text) {
+            match gepa_share::GepaResult::parse(&text) {
+                Ok(result) => {
+                    if controller.active() {
+                        controller.command(gepa_core::Command::Pause);
+                    }
+                    controller.open_gepa_result(result);
+                    message.set(Some("Opened a Python gepa result, read-only.".into()));
+                }
+                Err(e) => message.set(Some(e.to_string())),
+            }
+            return;
+        }
         let file = match gepa_share::RunFile::parse(&text) {
             Ok(file) => file,
+            // Neither kind of file: say what each would need (gepa's message names both).
+            Err(gepa_share::run_file::RunFileError::NotARunFile(_)) if id.is_none() => {
+                let why = gepa_share::GepaResult::parse(&text).err().map(|e| e.to_string());
+                message.set(why.or_else(|| Some("This file cannot be opened.".into())));
+                return;
+            }
             Err(e) => {
                 message.set(Some(e.to_string()));
                 return;
@@ -49,14 +68,20 @@ pub fn SavedRuns() -> impl IntoView {
                 )),
             ),
         };
+        let concurrency = file.concurrency;
         match controller.open_run(file, id, endpoints, go) {
-            Ok(()) => message.set(note.or_else(|| {
-                Some(if go {
-                    "Resumed.".into()
-                } else {
-                    "Opened for inspection: press Resume to continue it.".into()
-                })
-            })),
+            Ok((warnings, run_setup)) => {
+                setup.take_run(&run_setup, concurrency);
+                let said = note.unwrap_or_else(|| {
+                    if go {
+                        "Resumed with the run's own models and parameters.".into()
+                    } else {
+                        "Opened for inspection: press Resume to continue it with its own models and parameters.".into()
+                    }
+                });
+                message
+                    .set(Some(std::iter::once(said).chain(warnings).collect::<Vec<_>>().join(" ")));
+            }
             Err(e) => message.set(Some(e)),
         }
     };
@@ -76,9 +101,7 @@ pub fn SavedRuns() -> impl IntoView {
             refresh();
         });
     };
-    let pick = move |ev: leptos::ev::Event| {
-        let input = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok());
-        let Some(file) = input.and_then(|i| i.files()).and_then(|f| f.get(0)) else { return };
+    let open_file = move |file: web_sys::File| {
         spawn_local(async move {
             match crate::storage::files::read_text(file).await {
                 Ok(text) => open_text(text, None, false),
@@ -86,6 +109,28 @@ pub fn SavedRuns() -> impl IntoView {
             }
         });
     };
+    let pick = move |ev: leptos::ev::Event| {
+        let input = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok());
+        if let Some(file) = input.and_then(|i| i.files()).and_then(|f| f.get(0)) {
+            open_file(file);
+        }
+    };
+    // A run file or gepa result dropped anywhere on the page opens (the data drop zone takes
+    // its own drops first and marks them handled).
+    let dragover = window_event_listener(leptos::ev::dragover, |ev| ev.prevent_default());
+    let drop = window_event_listener(leptos::ev::drop, move |ev| {
+        if ev.default_prevented() {
+            return;
+        }
+        ev.prevent_default();
+        if let Some(file) = ev.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) {
+            open_file(file);
+        }
+    });
+    on_cleanup(move || {
+        dragover.remove();
+        drop.remove();
+    });
     view! {
         <details class="saved-runs" data-testid="saved-runs" open=move || list.with(|l| l.iter().any(|r| !r.finished))>
             <summary>{move || format!("Saved runs ({})", list.with(Vec::len))}</summary>
@@ -110,7 +155,7 @@ pub fn SavedRuns() -> impl IntoView {
                     }
                 }).collect_view()}
             </ul>
-            <label for="open-run-file">"Open a run file (exported here or written by the CLI)"</label>
+            <label for="open-run-file">"Open a run file (exported here or written by the CLI) or a Python gepa result (GEPAResult.to_dict() saved as JSON); or drop one anywhere on the page"</label>
             <input id="open-run-file" type="file" accept=".json,application/json" on:change=pick/>
         </details>
         <p class="hint" role="status" data-testid="save-status">

@@ -3,6 +3,7 @@ use gepa_core::select::Selection;
 use gepa_providers::price::PriceTable;
 use leptos::prelude::*;
 
+use crate::components::field_problems::{FieldProblems, SetupProblems};
 use crate::controller::RunController;
 use crate::setup_context::SetupSignals;
 use crate::state::budget::{BudgetPreset, estimate};
@@ -15,9 +16,11 @@ fn number_field(
     get: fn(&StrategyDraft) -> String,
     set: fn(&mut StrategyDraft, &str),
 ) -> impl IntoView {
+    let problems = expect_context::<SetupProblems>();
     view! {
         <label for=id>{label}</label>
         <input id=id type="text" inputmode="decimal"
+            aria-invalid=move || problems.invalid(id)
             prop:value=move || strategy.with(get)
             on:change=move |ev| strategy.update(|s| set(s, event_target_value(&ev).trim()))/>
     }
@@ -59,6 +62,7 @@ pub fn StrategyPanel() -> impl IntoView {
     view! {
         <div class="form-grid">
             {number_field(strategy, "budget", "Rollout budget", |s| s.budget.to_string(), |s, v| if let Ok(n) = v.parse() { s.budget = n })}
+            <FieldProblems field="budget"/>
         </div>
         <div class="chips" role="group" aria-label="Budget presets">
             {BudgetPreset::ALL.iter().map(|p| {

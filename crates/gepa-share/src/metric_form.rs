@@ -5,7 +5,8 @@ use gepa_core::metric::MetricStep;
 use gepa_core::{Example, MetricSpec};
 
 /// The metrics the picker offers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum MetricKind {
     /// Exact match.
     Exact,
@@ -91,7 +92,8 @@ impl MetricKind {
 }
 
 /// The picker's state: every option as typed, so switching kinds loses nothing.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct MetricForm {
     /// Chosen kind.
     pub kind: MetricKind,

@@ -37,6 +37,17 @@ impl ModelSettings {
             params: config.params.clone(),
         }
     }
+
+    /// Puts this role's model and sampling parameters on `config` (its address, key and
+    /// timeout stay), when `config` is for the same kind of provider; returns whether it did.
+    pub fn apply_to(&self, config: &mut gepa_providers::EndpointConfig) -> bool {
+        if config.preset != self.preset {
+            return false;
+        }
+        config.model.clone_from(&self.model);
+        config.params = self.params.clone();
+        true
+    }
 }
 
 /// The models of a run by role.
@@ -60,6 +71,25 @@ impl Models {
             reflection: ModelSettings::of(&endpoints.reflection),
             judge: endpoints.judge.as_ref().map(ModelSettings::of),
         }
+    }
+
+    /// Puts these models and parameters on `endpoints` (addresses and keys stay), so a resumed
+    /// run asks what it asked before whatever the form holds now; returns the roles whose
+    /// provider differs and keep the endpoint's own settings.
+    pub fn apply_to(&self, endpoints: &mut gepa_providers::Endpoints) -> Vec<&'static str> {
+        let mut kept = Vec::new();
+        if !self.task.apply_to(&mut endpoints.task) {
+            kept.push("task");
+        }
+        if !self.reflection.apply_to(&mut endpoints.reflection) {
+            kept.push("reflection");
+        }
+        if let (Some(judge), Some(config)) = (&self.judge, endpoints.judge.as_mut())
+            && !judge.apply_to(config)
+        {
+            kept.push("judge");
+        }
+        kept
     }
 }
 

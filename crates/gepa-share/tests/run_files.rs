@@ -240,3 +240,30 @@ fn run_configurations_round_trip_and_refuse_other_files() {
         Err(RunFileError::TooNew(5))
     ));
 }
+
+#[test]
+fn a_reopened_run_asks_with_its_own_models_and_parameters_at_the_form_s_address() {
+    // The form now holds other parameters (the user test: max_tokens 4 instead of 60) and a
+    // judge of another provider; the file's models and parameters win where the provider
+    // matches, the address and key stay the form's.
+    let mut saved = models();
+    saved.task.params.max_tokens = Some(60);
+    saved.reflection.params.max_tokens = Some(60);
+    let mut form = EndpointConfig::from_preset(Preset::OpenRouter, "something-else");
+    form.base_url = "http://127.0.0.1:9999/v1".into();
+    form.params.max_tokens = Some(4);
+    let mut judge = EndpointConfig::from_preset(Preset::Anthropic, "claude");
+    judge.params.max_tokens = Some(7);
+    let mut endpoints = Endpoints { task: form.clone(), reflection: form, judge: Some(judge) };
+    let mut with_judge = saved.clone();
+    with_judge.judge = Some(saved.reflection.clone());
+
+    let kept = with_judge.apply_to(&mut endpoints);
+
+    assert_eq!(kept, ["judge"]);
+    assert_eq!(Models::of(&endpoints).task, saved.task);
+    assert_eq!(Models::of(&endpoints).reflection, saved.reflection);
+    assert_eq!(endpoints.reflection.params.max_tokens, Some(60));
+    assert_eq!(endpoints.task.base_url, "http://127.0.0.1:9999/v1");
+    assert_eq!(endpoints.judge.as_ref().map(|j| j.params.max_tokens), Some(Some(7)));
+}

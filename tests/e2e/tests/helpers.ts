@@ -76,9 +76,10 @@ export interface ScriptOptions {
  * A scripted OpenAI-compatible endpoint (not an LLM) for the support-triage example, with CORS:
  * tickets are labelled right once the system prompt mentions RULES, and every reflection
  * proposes `proposal`; optionally behind injected faults and a delay. `GET …/models` lists one
- * model. Returns its base URL, the faults injected so far, and a closer.
+ * model. Returns its base URL, the faults injected so far, the max_tokens of every POST in
+ * order, and a closer.
  */
-export async function scriptedTriageServer(proposal: string, options: ScriptOptions = {}): Promise<{ base: string; counts: Record<string, number>; close: () => Promise<void> }> {
+export async function scriptedTriageServer(proposal: string, options: ScriptOptions = {}): Promise<{ base: string; counts: Record<string, number>; maxTokens: (number | null)[]; close: () => Promise<void> }> {
   const { createServer } = await import('node:http');
   const { readFileSync } = await import('node:fs');
   const task = JSON.parse(readFileSync(new URL('../../../static/examples/support-triage.json', import.meta.url), 'utf8'));
@@ -88,6 +89,7 @@ export async function scriptedTriageServer(proposal: string, options: ScriptOpti
     if (at > 0) labels[line.slice(0, at).replace(/^"|"$/g, '')] = line.slice(at + 1);
   }
   const counts: Record<string, number> = {};
+  const maxTokens: (number | null)[] = [];
   let state = (options.seed ?? 1) >>> 0 || 1;
   const roll = () => { state ^= state << 13; state >>>= 0; state ^= state >>> 17; state ^= state << 5; state >>>= 0; return state / 4294967296; };
   const pick = () => {
@@ -113,7 +115,9 @@ export async function scriptedTriageServer(proposal: string, options: ScriptOpti
       if (fault === '401') return json(401, { error: { message: 'Incorrect API key provided' } });
       if (fault === 'garbage') return json(200, '{"choices": [ {"message": ');
       if (fault === 'drop') { req.socket.destroy(); return; }
-      const messages: { role: string; content: string }[] = JSON.parse(body).messages;
+      const request = JSON.parse(body);
+      maxTokens.push(request.max_tokens ?? null);
+      const messages: { role: string; content: string }[] = request.messages;
       const user = messages[messages.length - 1].content;
       const system = messages.find((m) => m.role === 'system')?.content ?? '';
       const content = user.startsWith('Ticket:')
@@ -130,6 +134,7 @@ export async function scriptedTriageServer(proposal: string, options: ScriptOpti
   return {
     base: `http://127.0.0.1:${port}/v1`,
     counts,
+    maxTokens,
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }

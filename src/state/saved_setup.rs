@@ -1,0 +1,268 @@
+//! The setup form as it is kept in this browser between visits: data, program, metric, budget
+//! and options (endpoint settings are kept on their own, and keys only where the user chose).
+
+use gepa_core::{Program, RunSetup};
+use gepa_datasets::{Role, SplitPlan};
+use serde::{Deserialize, Serialize};
+
+use super::dataset_draft::DatasetDraft;
+use super::metric_form::MetricForm;
+use super::setup::{ProgramDraft, SYSTEM_COMPONENT, StrategyDraft};
+
+/// The version this build writes; other versions are ignored (the form starts at defaults).
+pub const VERSION: u32 = 1;
+
+/// Data larger than this is not kept (browsers allow about 5 MB per page in localStorage).
+pub const MAX_DATA_BYTES: usize = 2 * 1024 * 1024;
+
+/// The setup form, serialisable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedSetup {
+    /// Always [`VERSION`].
+    pub version: u32,
+    /// The data as typed (empty when it was too large to keep).
+    pub data_text: String,
+    /// Where the data came from.
+    pub data_origin: String,
+    /// Column roles.
+    pub roles: Vec<Role>,
+    /// Split sizes and seed.
+    pub split: SplitPlan,
+    /// Whether the sizes follow the data.
+    pub split_auto: bool,
+    /// Seed instruction.
+    pub system: String,
+    /// User template.
+    pub user_template: String,
+    /// Metric form.
+    pub metric: MetricForm,
+    /// Rollout budget.
+    pub budget: u64,
+    /// Engine options.
+    pub config: gepa_core::RunConfig,
+    /// Concurrent calls per endpoint.
+    pub concurrency: usize,
+    /// Patience before pausing, in minutes.
+    pub patience_minutes: f64,
+    /// Options as JSON, when edited that way.
+    pub options_json: Option<String>,
+    /// Price table as JSON, when edited.
+    pub prices_json: Option<String>,
+    /// A separate reflection model.
+    pub separate_reflection: bool,
+    /// A separate judge model.
+    pub separate_judge: bool,
+}
+
+impl SavedSetup {
+    /// What to keep of the form's parts (`separate` = reflection, judge).
+    #[must_use]
+    pub fn of(
+        dataset: &DatasetDraft,
+        program: &ProgramDraft,
+        metric: &MetricForm,
+        strategy: &StrategyDraft,
+        separate: [bool; 2],
+    ) -> SavedSetup {
+        let keep_data = dataset.text.len() <= MAX_DATA_BYTES;
+        SavedSetup {
+            version: VERSION,
+            data_text: if keep_data { dataset.text.clone() } else { String::new() },
+            data_origin: dataset.origin.clone(),
+            roles: dataset.roles.clone(),
+            split: dataset.split,
+            split_auto: dataset.split_auto,
+            system: program.system.clone(),
+            user_template: program.user_template.clone(),
+            metric: metric.clone(),
+            budget: strategy.budget,
+            config: strategy.config.clone(),
+            concurrency: strategy.concurrency,
+            patience_minutes: strategy.patience_minutes,
+            options_json: strategy.json.clone(),
+            prices_json: strategy.prices_json.clone(),
+            separate_reflection: separate[0],
+            separate_judge: separate[1],
+        }
+    }
+}
+
+/// The form's parts, as restored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetupForm {
+    /// Data.
+    pub dataset: DatasetDraft,
+    /// Program.
+    pub program: ProgramDraft,
+    /// Metric.
+    pub metric: MetricForm,
+    /// Budget and options.
+    pub strategy: StrategyDraft,
+    /// A separate reflection model.
+    pub separate_reflection: bool,
+    /// A separate judge model.
+    pub separate_judge: bool,
+}
+
+impl SetupForm {
+    /// What to keep of it.
+    #[must_use]
+    pub fn saved(&self) -> SavedSetup {
+        SavedSetup::of(
+            &self.dataset,
+            &self.program,
+            &self.metric,
+            &self.strategy,
+            [self.separate_reflection, self.separate_judge],
+        )
+    }
+
+    /// The form a saved setup describes, or `None` for another version or broken text.
+    #[must_use]
+    pub fn restore(text: &str) -> Option<SetupForm> {
+        let saved: SavedSetup = serde_json::from_str(text).ok()?;
+        if saved.version != VERSION {
+            return None;
+        }
+        let mut dataset = DatasetDraft {
+            split: saved.split,
+            split_auto: saved.split_auto,
+            roles: saved.roles.clone(),
+            ..DatasetDraft::default()
+        };
+        if !saved.data_text.is_empty() {
+            dataset.set_text(saved.data_text, saved.data_origin);
+            // The user's roles and sizes, not fresh guesses.
+            if dataset.parsed.as_ref().is_ok_and(|t| t.columns.len() == saved.roles.len()) {
+                dataset.roles = saved.roles;
+            }
+            dataset.split = saved.split;
+        }
+        Some(SetupForm {
+            dataset,
+            program: ProgramDraft { system: saved.system, user_template: saved.user_template },
+            metric: saved.metric,
+            strategy: StrategyDraft {
+                budget: saved.budget,
+                config: saved.config,
+                concurrency: saved.concurrency,
+                patience_minutes: saved.patience_minutes,
+                json: saved.options_json,
+                prices_json: saved.prices_json,
+            },
+            separate_reflection: saved.separate_reflection,
+            separate_judge: saved.separate_judge,
+        })
+    }
+
+    /// Puts a run's program, metric, budget and options into the form (the data stays: a run
+    /// holds its examples, not the text they came from).
+    pub fn take_run(&mut self, setup: &RunSetup, concurrency: usize) {
+        if let Some(system) = setup.seed.get(SYSTEM_COMPONENT) {
+            self.program.system = system.to_owned();
+        }
+        if let Program::Chat { steps } = &setup.program
+            && let [step] = steps.as_slice()
+        {
+            self.program.user_template.clone_from(&step.user);
+        }
+        self.metric = MetricForm::from_spec(&setup.metric);
+        if let Some(budget) = setup.config.stop.max_rollouts {
+            self.strategy.budget = budget;
+        }
+        self.strategy.config = setup.config.clone();
+        self.strategy.json = None;
+        self.strategy.concurrency = concurrency;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gepa_core::MetricSpec;
+
+    fn edited() -> SetupForm {
+        let mut dataset = DatasetDraft::default();
+        dataset.set_text(
+            "ticket,label,comment\nmy card,billing,x\nlogin fails,account,y\n".into(),
+            "tickets.csv",
+        );
+        dataset.set_role(2, Role::Ignore);
+        dataset.set_size("test", 0);
+        let mut strategy =
+            StrategyDraft { budget: 150, concurrency: 8, ..StrategyDraft::default() };
+        strategy.config.minibatch_size = 5;
+        SetupForm {
+            dataset,
+            program: ProgramDraft {
+                system: "Label it.".into(),
+                user_template: "{{ticket}}".into(),
+            },
+            metric: MetricForm::from_spec(&MetricSpec::Choice {
+                labels: vec!["billing".into(), "account".into()],
+            }),
+            strategy,
+            separate_reflection: true,
+            separate_judge: false,
+        }
+    }
+
+    #[test]
+    fn an_edited_form_comes_back_as_it_was_typed() {
+        let form = edited();
+        let text = serde_json::to_string(&form.saved()).expect("json");
+        let back = SetupForm::restore(&text).expect("restores");
+        assert_eq!(back, form);
+        assert_eq!(back.dataset.roles[2], Role::Ignore);
+        assert!(!back.dataset.split_auto);
+    }
+
+    #[test]
+    fn other_versions_and_broken_text_leave_the_defaults() {
+        let mut saved = edited().saved();
+        saved.version = VERSION + 1;
+        assert!(SetupForm::restore(&serde_json::to_string(&saved).expect("json")).is_none());
+        assert!(SetupForm::restore("{ not json").is_none());
+    }
+
+    #[test]
+    fn data_too_large_to_keep_is_left_out_and_the_rest_kept() {
+        let mut form = edited();
+        let big = format!("q,answer\n{}", "x,y\n".repeat(MAX_DATA_BYTES / 4 + 1));
+        form.dataset.set_text(big, "big.csv");
+        let back = SetupForm::restore(&serde_json::to_string(&form.saved()).expect("json"))
+            .expect("restores");
+        assert!(back.dataset.text.is_empty());
+        assert_eq!(back.program, form.program);
+        assert_eq!(back.strategy, form.strategy);
+    }
+
+    #[test]
+    fn opening_a_run_puts_its_program_metric_and_budget_into_the_form() {
+        let mut form = edited();
+        let setup = RunSetup {
+            config: gepa_core::RunConfig {
+                stop: gepa_core::config::StopConditions {
+                    max_rollouts: Some(77),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+            program: Program::single_prompt(SYSTEM_COMPONENT, "Q: {{question}}"),
+            seed: gepa_core::Candidate::new([(SYSTEM_COMPONENT, "Answer briefly.")]),
+            data: gepa_core::Dataset { train: Vec::new(), val: Vec::new() },
+            metric: MetricSpec::ExactMatch { case_sensitive: true },
+        };
+        let data_before = form.dataset.clone();
+        form.take_run(&setup, 3);
+        assert_eq!(form.program.system, "Answer briefly.");
+        assert_eq!(form.program.user_template, "Q: {{question}}");
+        assert_eq!(
+            form.metric,
+            MetricForm::from_spec(&MetricSpec::ExactMatch { case_sensitive: true })
+        );
+        assert_eq!(form.strategy.budget, 77);
+        assert_eq!(form.strategy.concurrency, 3);
+        assert_eq!(form.dataset, data_before);
+    }
+}
