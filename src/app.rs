@@ -5,10 +5,11 @@ use crate::components::{
     candidate_compare::CandidateCompare, candidate_inspector::CandidateInspector,
     candidate_tree::CandidateTree, dataset_panel::DatasetPanel, endpoints_panel::EndpointsPanel,
     event_log_view::EventLogView, imported_result::ImportedResult, metric_picker::MetricPicker,
-    program_editor::ProgramEditor, region_panel::RegionPanel, result_panel::ResultPanel,
-    run_controls::RunControls, run_header::RunHeader, saved_runs::SavedRuns,
-    score_chart::ScoreChart, score_heatmap::ScoreHeatmap, shared_prompt_page::SharedPromptPage,
-    site_header::SiteHeader, strategy_panel::StrategyPanel, tree_bench::TreeBench,
+    program_editor::ProgramEditor, quick_start::QuickStart, region_panel::RegionPanel,
+    result_panel::ResultPanel, run_controls::RunControls, run_header::RunHeader,
+    saved_runs::SavedRuns, score_chart::ScoreChart, score_heatmap::ScoreHeatmap,
+    setup_drawer::SetupDrawer, shared_prompt_page::SharedPromptPage, site_header::SiteHeader,
+    strategy_panel::StrategyPanel, tree_bench::TreeBench,
 };
 use crate::controller::RunController;
 use crate::layout::REGIONS;
@@ -36,29 +37,42 @@ pub fn App() -> impl IntoView {
         shared.set(None);
     });
     let [settings, dataset, prompt, run, tree] = REGIONS;
+    let controller = expect_context::<RunController>();
+    let stage = move || {
+        if controller.view.with(Option::is_some) {
+            "workspace run-mode"
+        } else {
+            "workspace setup-mode"
+        }
+    };
     view! {
-        <a class="skip-link" href="#run">"Skip to the run controls"</a>
+        <a class="skip-link" href="#run-bar">"Skip to the run controls"</a>
         <SiteHeader/>
         {move || shared.get().map(|s| view! { <SharedPromptPage shared=s on_done=leave_shared/> })}
         <main
-            style:display=move || if shared.with(Option::is_some) { "none" } else { "grid" } id="main" class="workspace" data-testid="workspace">
-            <RegionPanel region=settings>
-                <EndpointsPanel/>
-            </RegionPanel>
-            <RegionPanel region=dataset>
-                <DatasetPanel/>
-            </RegionPanel>
-            <RegionPanel region=prompt>
-                <ProgramEditor/>
-                <MetricPicker/>
-            </RegionPanel>
-            <RegionPanel region=run>
-                <SavedRuns/>
-                <ImportedResult/>
-                <StrategyPanel/>
+            style:display=move || if shared.with(Option::is_some) { "none" } else { "grid" } id="main" class=stage data-testid="workspace">
+            <div class="run-bar" id="run-bar" role="region" aria-label="Run controls and progress" data-testid="run-bar">
                 <RunControls/>
                 <RunHeader/>
+            </div>
+            <SetupDrawer>
+                <QuickStart/>
+                <RegionPanel region=settings>
+                    <EndpointsPanel/>
+                </RegionPanel>
+                <RegionPanel region=dataset>
+                    <DatasetPanel/>
+                </RegionPanel>
+                <RegionPanel region=prompt>
+                    <ProgramEditor/>
+                    <MetricPicker/>
+                </RegionPanel>
+            </SetupDrawer>
+            <RegionPanel region=run>
                 <ResultPanel/>
+                <ImportedResult/>
+                <SavedRuns/>
+                <StrategyPanel/>
                 <EventLogView/>
             </RegionPanel>
             <RegionPanel region=tree>

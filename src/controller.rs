@@ -214,6 +214,7 @@ impl RunController {
             patience_ms: gepa_providers::retry::DEFAULT_PATIENCE_MS,
             prices: gepa_providers::price::PriceTable::default(),
             warnings: Vec::new(),
+            task: file.title.clone(),
         };
         let id = id.unwrap_or_else(|| format!("run-{}", now_ms() as u64));
         self.launch(

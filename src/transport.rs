@@ -194,6 +194,17 @@ pub fn clock_label(epoch_ms: u64) -> String {
     format!("{:02}:{:02}:{:02}", date.get_hours(), date.get_minutes(), date.get_seconds())
 }
 
+/// The local date and time of `epoch_ms`, as the browser writes them ("06/12/2026, 18:05").
+#[must_use]
+pub fn date_label(epoch_ms: u64) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(epoch_ms as f64));
+    let options = js_sys::Object::new();
+    for (key, value) in [("dateStyle", "medium"), ("timeStyle", "short")] {
+        let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
+    }
+    String::from(date.to_locale_string("default", &options))
+}
+
 /// A high-resolution timer in milliseconds (for benchmarks).
 #[must_use]
 pub fn precise_ms() -> f64 {

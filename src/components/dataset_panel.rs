@@ -3,7 +3,6 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 use crate::components::data_preview::DataPreview;
-use crate::components::example_gallery::ExampleGallery;
 use crate::components::field_problems::SetupProblems;
 use crate::setup_context::SetupSignals;
 
@@ -14,7 +13,8 @@ async fn read_file(file: web_sys::File) -> Result<String, String> {
     text.as_string().ok_or_else(|| format!("{} is not a text file", file.name()))
 }
 
-/// Data: example tasks, paste box, file picker and drop zone, then the preview.
+/// Data: paste box, file picker and drop zone, then the preview (the example tasks are in the
+/// quick start).
 #[component]
 pub fn DatasetPanel() -> impl IntoView {
     let setup = expect_context::<SetupSignals>();
@@ -42,7 +42,6 @@ pub fn DatasetPanel() -> impl IntoView {
         load(input.and_then(|i| i.files()).and_then(|f| f.get(0)));
     };
     view! {
-        <ExampleGallery/>
         <div
             class="dropzone"
             on:dragover=move |ev: web_sys::DragEvent| ev.prevent_default()

@@ -10,9 +10,10 @@ use crate::controller::RunController;
 pub fn ResultPanel() -> impl IntoView {
     let controller = expect_context::<RunController>();
     let best_text = Signal::derive(move || {
+        let program = controller.plan().map(|p| p.setup.program);
         controller.best.with(|b| {
             b.as_ref()
-                .map(|c| c.iter().map(|(_, t)| t).collect::<Vec<_>>().join("\n\n"))
+                .map(|c| crate::state::share::prompt_text(c, program.as_ref()))
                 .unwrap_or_default()
         })
     });
@@ -48,7 +49,7 @@ pub fn ResultPanel() -> impl IntoView {
                     </div>
                 }).collect_view())}
                 <div class="controls">
-                    <CopyButton label="Copy prompt" text=best_text/>
+                    <CopyButton label="Copy prompt and template" text=best_text/>
                     <CopyButton label="Copy program as JSON" text=best_json/>
                     <a class="button subtle" href="#tree" data-testid="inspect-best"
                         on:click=move |_| {

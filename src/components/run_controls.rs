@@ -79,15 +79,15 @@ pub fn RunControls() -> impl IntoView {
                 on:click=move |_| act(RunAction::Stop)>
                 "Stop " <kbd>"X"</kbd>
             </button>
+            <button type="button" class="button subtle" data-testid="download-config" disabled=move || setup.plan().is_err()
+                on:click=move |_| {
+                    if let Ok(json) = setup.plan().map(|p| p.config_file()).and_then(|f| f.to_json().map_err(|e| vec![e.to_string()])) {
+                        let _ = crate::storage::files::download("gepa-config.json", "application/json", &json);
+                    }
+                }>
+                "Download run configuration (for the gepa CLI)"
+            </button>
         </div>
-        <button type="button" class="button subtle" data-testid="download-config" disabled=move || setup.plan().is_err()
-            on:click=move |_| {
-                if let Ok(json) = setup.plan().map(|p| p.config_file()).and_then(|f| f.to_json().map_err(|e| vec![e.to_string()])) {
-                    let _ = crate::storage::files::download("gepa-config.json", "application/json", &json);
-                }
-            }>
-            "Download run configuration (for the gepa CLI)"
-        </button>
         {move || match setup.plan() {
             Err(problems) if !controller.active() => view! {
                 <div class="problems-box" data-testid="setup-problems" role="status">

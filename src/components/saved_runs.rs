@@ -140,10 +140,12 @@ pub fn SavedRuns() -> impl IntoView {
                     let (id_resume, id_open, id_delete) = (r.id.clone(), r.id.clone(), r.id.clone());
                     let status = if r.finished { "finished" } else { "unfinished" };
                     let best = r.best.map_or_else(String::new, |b| format!(", best {b:.3}"));
+                    let when = crate::transport::date_label(r.saved_at_ms);
                     let testid = format!("saved-{}", r.id);
                     view! {
                         <li data-testid=testid>
-                            <span>{format!("{} — {status}, {} rollouts, {} candidates{best}", r.title, r.rollouts, r.candidates)}</span>
+                            <span class="run-name">{r.title.clone()}</span>
+                            <span class="hint">{format!("saved {when} — {status}, {} rollouts, {} candidates{best}", r.rollouts, r.candidates)}</span>
                             {(!r.finished).then(|| view! {
                                 <button type="button" class="button" data-testid="resume-run" disabled=move || controller.active()
                                     on:click=move |_| resume(id_resume.clone(), true)>"Resume"</button>

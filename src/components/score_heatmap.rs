@@ -1,7 +1,8 @@
 use leptos::prelude::*;
 
 use crate::controller::RunController;
-use crate::state::heatmap::{SortBy, colour, heatmap, ink};
+use crate::state::heatmap::{SortBy, cell_title, colour, heatmap, ink};
+use crate::state::imported::output_of;
 
 /// Candidates × validation examples, coloured by score; ◆ marks the examples a candidate wins
 /// (no one scores higher), which is what keeps it on the Pareto front.
@@ -38,16 +39,23 @@ pub fn ScoreHeatmap() -> impl IntoView {
                         <tbody>
                             {h.rows.into_iter().map(|row| {
                                 let candidate = row.candidate;
+                                let entry = controller.pool_entry(candidate);
+                                let split = controller.val_split();
                                 view! {
                                     <tr>
                                         <th scope="row">
                                             <button type="button" class="linklike" on:click=move |_| controller.selected.set(Some(candidate))>{format!("#{candidate}")}</button>
                                         </th>
                                         <td>{format!("{:.2}", row.mean)}</td>
-                                        {row.cells.into_iter().map(|cell| match cell.score {
+                                        {row.cells.into_iter().zip(h.examples.clone()).map(|(cell, id)| match cell.score {
                                             Some(s) => view! {
                                                 <td class="heat-cell" style:background=colour(s) style:color=ink(s)
-                                                    title=format!("{s:.2}{}", if cell.win { ", best on this example" } else { "" })>
+                                                    title={
+                                                        let input = controller.example(split, id).map(|e| e.inputs.values().cloned().collect::<Vec<_>>().join(" · "));
+                                                        let output = entry.as_ref().and_then(|e| e.outputs.get(&id).cloned())
+                                                            .or_else(|| controller.imported.with_untracked(|r| r.as_ref().and_then(|r| output_of(r, candidate, id))));
+                                                        cell_title(s, cell.win, input.as_deref(), output.as_deref())
+                                                    }>
                                                     {format!("{s:.1}")}{cell.win.then_some(" ◆")}
                                                 </td>
                                             }.into_any(),

@@ -8,9 +8,7 @@ pub fn SiteHeader() -> impl IntoView {
             <h1>"GEPA Playground"</h1>
             <p class="tagline">
                 "Evolve better prompts with GEPA, the reflective prompt optimizer, right in your "
-                "browser. Paste a small dataset and a seed prompt, point it at your own LLM "
-                "endpoint, and watch it score candidates, reflect on failures, keep a per-example "
-                "Pareto front and grow a tree of improving prompts."
+                "browser: your data, your model endpoint, no server in between."
             </p>
         </header>
     }

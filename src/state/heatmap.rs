@@ -2,6 +2,7 @@
 //! holds the best score on that example (what puts it on the Pareto front) marked as wins.
 
 use super::history::CandidateInfo;
+use std::fmt::Write as _;
 
 /// How rows are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -106,8 +107,40 @@ pub fn ink(score: f64) -> &'static str {
     if luminance > 140.0 { "#000000" } else { "#ffffff" }
 }
 
+/// The hover text of a cell: the score, whether it wins, and the example's input and the
+/// candidate's output when known (each cut to `MAX_HOVER_CHARS`).
+#[must_use]
+pub fn cell_title(score: f64, win: bool, input: Option<&str>, output: Option<&str>) -> String {
+    let mut text = format!("{score:.2}{}", if win { ", best on this example" } else { "" });
+    for (label, value) in [("Input", input), ("Output", output)] {
+        if let Some(value) = value.filter(|v| !v.trim().is_empty()) {
+            let mut shown: String = value.chars().take(MAX_HOVER_CHARS).collect();
+            if shown.len() < value.len() {
+                shown.push('…');
+            }
+            let _ = write!(text, "\n{label}: {shown}");
+        }
+    }
+    text
+}
+
+/// The most characters of an input or output a heatmap cell's hover text shows.
+pub const MAX_HOVER_CHARS: usize = 240;
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_cell_s_hover_shows_the_input_and_output_cut_to_length() {
+        let long = "x".repeat(super::MAX_HOVER_CHARS + 10);
+        let title = super::cell_title(1.0, true, Some("What is 2+2?"), Some(&long));
+        let lines: Vec<&str> = title.lines().collect();
+        assert_eq!(lines[0], "1.00, best on this example");
+        assert_eq!(lines[1], "Input: What is 2+2?");
+        assert!(lines[2].starts_with("Output: xxx") && lines[2].ends_with('…'));
+        assert_eq!(lines[2].chars().count(), "Output: ".len() + super::MAX_HOVER_CHARS + 1);
+        assert_eq!(super::cell_title(0.5, false, None, Some(" ")), "0.50");
+    }
+
     use super::*;
     use gepa_core::Candidate;
     use gepa_core::events::Origin;

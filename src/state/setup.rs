@@ -155,16 +155,20 @@ pub struct RunPlan {
     pub prices: PriceTable,
     /// Things to know that do not block the run.
     pub warnings: Vec<String>,
+    /// Where the data came from ("Example: Support ticket triage", a file name, "Pasted").
+    pub task: String,
 }
 
 impl RunPlan {
     /// A title for saved-run lists and exported configurations.
     #[must_use]
     pub fn title(&self) -> String {
+        let task = self.task.strip_prefix("Example: ").unwrap_or(&self.task);
+        let task = if task.trim().is_empty() { "Own data" } else { task };
         format!(
-            "{} rollouts, {}",
-            self.setup.config.stop.max_rollouts.unwrap_or(0),
-            self.endpoints.task.model
+            "{task} · {} · {} rollouts",
+            self.endpoints.task.model,
+            self.setup.config.stop.max_rollouts.unwrap_or(0)
         )
     }
 
@@ -297,6 +301,7 @@ impl SetupParts<'_> {
             patience_ms: (self.strategy.patience_minutes * 60_000.0) as u64,
             prices,
             warnings: split.warnings,
+            task: self.dataset.origin.clone(),
         })
     }
 
@@ -400,6 +405,10 @@ mod tests {
             let preview = program.messages_for(&plan.setup.data.train[0]);
             assert!(preview.iter().all(|m| !m.content.contains("{{")), "{id}: {preview:?}");
             assert!(parts.sizes().prompt_chars > 0);
+            // Saved runs are listed by task, model and budget.
+            let title = plan.title();
+            assert!(title.ends_with(" · smollm2 · 200 rollouts"), "{title}");
+            assert!(!title.starts_with("Example:"), "{title}");
         }
     }
 

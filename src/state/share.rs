@@ -149,6 +149,19 @@ pub fn candidates_csv(history: &RunHistory) -> String {
     String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
+/// A candidate as text to paste elsewhere: its components, then (for a one-step chat program)
+/// the user message template the prompt is used with.
+#[must_use]
+pub fn prompt_text(candidate: &Candidate, program: Option<&Program>) -> String {
+    let whole = candidate.iter().map(|(_, t)| t).collect::<Vec<_>>().join("\n\n");
+    match program {
+        Some(Program::Chat { steps }) if steps.len() == 1 => {
+            format!("{whole}\n--- user message template ---\n{}", steps[0].user)
+        }
+        _ => whole,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,6 +201,17 @@ mod tests {
         let chain =
             SharedPrompt { program: Program::Artifact { component: "system".into() }, ..prompt };
         assert!(load_shared(&chain).unwrap_err().contains("artifact"));
+    }
+
+    #[test]
+    fn a_copied_prompt_carries_its_user_template() {
+        let best = Candidate::new([("system", "Classify.")]);
+        let program = Program::single_prompt("system", "Ticket: {{ticket}}");
+        assert_eq!(
+            prompt_text(&best, Some(&program)),
+            "Classify.\n--- user message template ---\nTicket: {{ticket}}"
+        );
+        assert_eq!(prompt_text(&best, None), "Classify.");
     }
 
     #[test]

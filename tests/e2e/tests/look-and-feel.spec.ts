@@ -29,11 +29,11 @@ test('on a tablet the page stacks into one column without horizontal scrolling',
 test('the run controls work from the keyboard alone, in a sensible focus order', async ({ page }) => {
   await page.goto('/');
   await expect(page.getByTestId('example-support-triage')).toBeVisible(); // the app has mounted
-  // The skip link is the first stop and jumps to the run panel.
+  // The skip link is the first stop and jumps to the run controls.
   await page.keyboard.press('Tab');
   await expect(page.getByRole('link', { name: 'Skip to the run controls' })).toBeFocused();
   await page.keyboard.press('Enter');
-  await expect(page).toHaveURL(/#run$/);
+  await expect(page).toHaveURL(/#run-bar$/);
   // Every control has an accessible name (axe checks it too); Start says what blocks it.
   await expect(page.getByTestId('start')).toBeDisabled();
   await expect(page.getByTestId('setup-problems')).toContainText('Before you can start');
