@@ -79,10 +79,16 @@ impl SetupSignals {
         signals
     }
 
-    /// Puts an opened run's program, metric, budget and options into the form.
-    pub fn take_run(&self, setup: &gepa_core::RunSetup, concurrency: usize) {
+    /// Puts an opened run's data, program, metric, budget and options into the form.
+    pub fn take_run(
+        &self,
+        setup: &gepa_core::RunSetup,
+        test: &[gepa_core::Example],
+        concurrency: usize,
+    ) {
         let mut form = self.form_untracked();
-        form.take_run(setup, concurrency);
+        form.take_run(setup, test, concurrency);
+        self.dataset.set(form.dataset);
         self.program.set(form.program);
         self.metric.set(form.metric);
         self.strategy.set(form.strategy);

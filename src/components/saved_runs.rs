@@ -68,10 +68,10 @@ pub fn SavedRuns() -> impl IntoView {
                 )),
             ),
         };
-        let concurrency = file.concurrency;
+        let (concurrency, test) = (file.concurrency, file.test.clone());
         match controller.open_run(file, id, endpoints, go) {
             Ok((warnings, run_setup)) => {
-                setup.take_run(&run_setup, concurrency);
+                setup.take_run(&run_setup, &test, concurrency);
                 let said = note.unwrap_or_else(|| {
                     if go {
                         "Resumed with the run's own models and parameters.".into()

@@ -35,6 +35,34 @@ impl Default for DatasetDraft {
 }
 
 impl DatasetDraft {
+    /// A draft holding `columns` and `rows` (written as CSV), with `roles`, and with `plan`'s
+    /// sizes and seed when given (they then stop following the data).
+    #[must_use]
+    pub fn from_rows(
+        columns: &[String],
+        rows: &[Vec<String>],
+        roles: &[Role],
+        plan: Option<SplitPlan>,
+        origin: &str,
+    ) -> DatasetDraft {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let _ = writer.write_record(columns);
+        for row in rows {
+            let _ = writer.write_record(row);
+        }
+        let text = String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default();
+        let mut draft = DatasetDraft::default();
+        draft.set_text(text, origin);
+        for (i, role) in roles.iter().enumerate() {
+            draft.set_role(i, *role);
+        }
+        if let Some(plan) = plan {
+            draft.split = plan;
+            draft.split_auto = false;
+        }
+        draft
+    }
+
     /// Replaces the text and re-parses it; roles are re-guessed when the columns change and the
     /// split follows the row count unless the user has set it.
     pub fn set_text(&mut self, text: String, origin: impl Into<String>) {

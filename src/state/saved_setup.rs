@@ -155,9 +155,13 @@ impl SetupForm {
         })
     }
 
-    /// Puts a run's program, metric, budget and options into the form (the data stays: a run
-    /// holds its examples, not the text they came from).
-    pub fn take_run(&mut self, setup: &RunSetup, concurrency: usize) {
+    /// Puts a run's data (laid out so the same split gives back the same sets), program,
+    /// metric, budget and options into the form.
+    pub fn take_run(&mut self, setup: &RunSetup, test: &[gepa_core::Example], concurrency: usize) {
+        let (columns, rows, roles, plan) =
+            gepa_datasets::split::unsplit(&setup.data, test, self.dataset.split.seed);
+        self.dataset =
+            DatasetDraft::from_rows(&columns, &rows, &roles, Some(plan), "Data of the opened run");
         if let Some(system) = setup.seed.get(SYSTEM_COMPONENT) {
             self.program.system = system.to_owned();
         }
@@ -238,8 +242,16 @@ mod tests {
     }
 
     #[test]
-    fn opening_a_run_puts_its_program_metric_and_budget_into_the_form() {
+    fn opening_a_run_puts_its_data_program_metric_and_budget_into_the_form() {
         let mut form = edited();
+        let examples: Vec<gepa_core::Example> = (0..6)
+            .map(|i| {
+                gepa_core::Example::new(
+                    [("question", format!("q{i}, with a comma"))],
+                    format!("a{i}"),
+                )
+            })
+            .collect();
         let setup = RunSetup {
             config: gepa_core::RunConfig {
                 stop: gepa_core::config::StopConditions {
@@ -250,11 +262,13 @@ mod tests {
             },
             program: Program::single_prompt(SYSTEM_COMPONENT, "Q: {{question}}"),
             seed: gepa_core::Candidate::new([(SYSTEM_COMPONENT, "Answer briefly.")]),
-            data: gepa_core::Dataset { train: Vec::new(), val: Vec::new() },
+            data: gepa_core::Dataset {
+                train: examples[..3].to_vec(),
+                val: examples[3..5].to_vec(),
+            },
             metric: MetricSpec::ExactMatch { case_sensitive: true },
         };
-        let data_before = form.dataset.clone();
-        form.take_run(&setup, 3);
+        form.take_run(&setup, &examples[5..], 3);
         assert_eq!(form.program.system, "Answer briefly.");
         assert_eq!(form.program.user_template, "Q: {{question}}");
         assert_eq!(
@@ -263,6 +277,9 @@ mod tests {
         );
         assert_eq!(form.strategy.budget, 77);
         assert_eq!(form.strategy.concurrency, 3);
-        assert_eq!(form.dataset, data_before);
+        assert_eq!(form.dataset.origin, "Data of the opened run");
+        let split = form.dataset.split().expect("the form's data splits");
+        assert_eq!(split.data, setup.data);
+        assert_eq!(split.test, examples[5..]);
     }
 }

@@ -82,24 +82,17 @@ pub fn load_shared(
     let program = ProgramDraft { system: system.to_owned(), user_template: step.user.clone() };
     let metric = MetricForm::from_spec(&prompt.metric);
     let dataset = prompt.data.as_ref().map(|data| {
-        let mut draft = DatasetDraft::default();
-        let mut writer = csv::Writer::from_writer(Vec::new());
-        let _ = writer.write_record(&data.columns);
-        for row in &data.rows {
-            let _ = writer.write_record(row);
-        }
-        let text = String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default();
-        draft.set_text(text, "Shared with the prompt");
-        for (i, role) in data.roles.iter().enumerate() {
-            let role = match role.as_str() {
+        let roles: Vec<Role> = data
+            .roles
+            .iter()
+            .map(|role| match role.as_str() {
                 "expected" => Role::Expected,
                 "notes" => Role::Notes,
                 "ignore" => Role::Ignore,
                 _ => Role::Input,
-            };
-            draft.set_role(i, role);
-        }
-        draft
+            })
+            .collect();
+        DatasetDraft::from_rows(&data.columns, &data.rows, &roles, None, "Shared with the prompt")
     });
     Ok((program, metric, dataset))
 }

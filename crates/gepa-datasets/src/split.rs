@@ -114,6 +114,79 @@ pub fn split(table: &Table, roles: &[Role], plan: &SplitPlan) -> Result<SplitRes
     })
 }
 
+/// Rows, column names and roles, and the plan under which [`split`] gives back exactly
+/// `data` and `test` (the inverse of `split`, to put a saved run's data back into a form). The
+/// rows are laid out so that the plan's seeded shuffle puts them in the run's order. Notes come
+/// back as one column named by their common `name: ` prefix, else as a column `notes`.
+#[must_use]
+pub fn unsplit(
+    data: &Dataset,
+    test: &[Example],
+    seed: u64,
+) -> (Vec<String>, Vec<Vec<String>>, Vec<Role>, SplitPlan) {
+    let all: Vec<&Example> = data.train.iter().chain(&data.val).chain(test).collect();
+    let mut columns: Vec<String> = Vec::new();
+    for example in &all {
+        for name in example.inputs.keys() {
+            if !columns.contains(name) {
+                columns.push(name.clone());
+            }
+        }
+    }
+    let inputs = columns.len();
+    let fresh = |base: &str, taken: &[String]| {
+        let mut name = base.to_owned();
+        while taken.contains(&name) {
+            name.push('_');
+        }
+        name
+    };
+    let expected = fresh("expected", &columns);
+    columns.push(expected);
+    let notes: Vec<Option<&str>> = all.iter().map(|e| e.notes.as_deref()).collect();
+    let prefix = common_note_prefix(&notes);
+    if notes.iter().any(Option::is_some) {
+        let name = prefix.map_or_else(|| fresh("notes", &columns), |p| fresh(p, &columns));
+        columns.push(name);
+    }
+    let mut roles = vec![Role::Input; inputs];
+    roles.push(Role::Expected);
+    if columns.len() > inputs + 1 {
+        roles.push(Role::Notes);
+    }
+    let mut order: Vec<usize> = (0..all.len()).collect();
+    Rng::from_seed(seed).shuffle(&mut order);
+    let mut rows = vec![Vec::new(); all.len()];
+    for (k, example) in all.iter().enumerate() {
+        let mut row: Vec<String> = columns[..inputs]
+            .iter()
+            .map(|c| example.inputs.get(c).cloned().unwrap_or_default())
+            .collect();
+        row.push(example.expected.clone());
+        if roles.len() > inputs + 1 {
+            let note = example.notes.as_deref().unwrap_or_default();
+            let note = prefix.and_then(|p| note.strip_prefix(p)).and_then(|n| n.strip_prefix(": "));
+            row.push(note.map_or_else(|| example.notes.clone().unwrap_or_default(), str::to_owned));
+        }
+        rows[order[k]] = row;
+    }
+    let plan = SplitPlan { train: data.train.len(), val: data.val.len(), test: test.len(), seed };
+    (columns, rows, roles, plan)
+}
+
+/// The column name every present note starts with (`name: …`, one line), if they share one.
+fn common_note_prefix<'a>(notes: &[Option<&'a str>]) -> Option<&'a str> {
+    let mut prefix = None;
+    for note in notes.iter().flatten() {
+        let (name, _) = note.split_once(": ")?;
+        if note.contains('\n') || name.is_empty() || prefix.is_some_and(|p| p != name) {
+            return None;
+        }
+        prefix = Some(name);
+    }
+    prefix
+}
+
 fn to_example(columns: &[String], row: &[String], roles: &[Role]) -> Example {
     let mut inputs = Vec::new();
     let mut expected = String::new();
@@ -226,5 +299,21 @@ mod tests {
             .unwrap_err()
             .contains("only one")
         );
+    }
+
+    #[test]
+    fn unsplit_gives_back_rows_that_split_into_the_same_sets() {
+        let t = table(23);
+        let roles = [Role::Input, Role::Expected, Role::Notes];
+        for (seed, val) in [(7, 6), (99, 0)] {
+            let plan = SplitPlan { train: 10, val, test: 5, seed };
+            let first = split(&t, &roles, &plan).expect("splits");
+            let (columns, rows, back_roles, back_plan) = unsplit(&first.data, &first.test, seed);
+            assert_eq!(back_plan, plan);
+            let again = Table { columns, rows, ..t.clone() };
+            let second = split(&again, &back_roles, &back_plan).expect("splits again");
+            assert_eq!(second.data, first.data, "seed {seed}");
+            assert_eq!(second.test, first.test, "seed {seed}");
+        }
     }
 }

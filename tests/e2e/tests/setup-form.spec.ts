@@ -39,8 +39,11 @@ test('the setup survives a reload, and a resumed run asks with its own model set
     const before = server.maxTokens.length;
     await page.getByTestId('saved-runs').getByTestId('resume-run').first().click();
     await expect(page.getByTestId('save-status')).toContainText("Resumed with the run's own models and parameters.");
-    // Opening the run put its program back into the form.
+    // Opening the run put its program and its data (the same split) back into the form.
     await expect(page.locator('#seed-instruction')).toHaveValue('Label the ticket. Typed by hand.');
+    await expect(page.locator('#data-text')).toHaveValue(/^ticket,expected\n/);
+    await expect(page.locator('#split-test')).toHaveValue('3');
+    await expect(page.locator('#budget')).toHaveValue('90');
     await expect.poll(() => server.maxTokens.length, { timeout: 30_000 }).toBeGreaterThan(before);
     expect(new Set(server.maxTokens.slice(before))).toEqual(new Set([60]));
     expect(problems).toEqual([]);
