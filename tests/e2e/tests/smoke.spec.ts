@@ -15,7 +15,7 @@ test('the app loads with its layout regions and zero console errors', async ({ p
     await expect(page.getByTestId(`region-${region}`)).toBeVisible();
   }
   await expect(page.getByRole('heading', { level: 2 })).toHaveText([
-    'Endpoints', 'Dataset', 'Program and metric', 'Run', 'Candidate tree',
+    'Start here', 'Endpoints', 'Dataset', 'Program and metric', 'Run', 'Candidate tree',
   ]);
 
   await page.screenshot({ path: testInfo.outputPath('app-home.png'), fullPage: true });
