@@ -1,11 +1,13 @@
 // Minimal static server for the built app (dist/), used by the Playwright tests.
-// Usage: node serve.mjs <dir> <port>. Serves only files under <dir>, on 127.0.0.1.
+// Usage: node serve.mjs <dir> <port> [prefix]. Serves only files under <dir>, on 127.0.0.1; with
+// a prefix (like /gepa-playground/) only under that path, as a static host serves a sub-path.
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
 
 const root = resolve(process.argv[2] ?? '../../dist');
 const port = Number(process.argv[3] ?? 47811);
+const prefix = process.argv[4] ?? '/';
 const types = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
   '.wasm': 'application/wasm', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml',
@@ -13,7 +15,9 @@ const types = {
 };
 
 createServer(async (req, res) => {
-  const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
+  const full = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+  if (!(full + '/').startsWith(prefix)) { res.writeHead(404, { 'content-type': 'text/plain' }).end('not found'); return; }
+  const path = normalize('/' + full.slice(prefix.length));
   let file = join(root, path);
   if (!file.startsWith(root)) { res.writeHead(403).end(); return; }
   try {
