@@ -33,7 +33,7 @@ pub fn ImportedResult() -> impl IntoView {
                 <p data-testid="imported-summary">
                     {move || controller.imported.with(|r| r.as_ref().map(describe).unwrap_or_default())}
                 </p>
-                <p class="hint">"Its tree, front, chart, heatmap and prompts are shown below. Outputs and feedback per example are not part of a gepa result."</p>
+                <p class="hint">"Its tree, front, score chart, heatmap and prompts are shown above. Outputs and feedback per example are not part of a gepa result (gepa keeps only the best outputs, when asked to)."</p>
                 <button type="button" class="button" data-testid="seed-from-imported" on:click=seed_from_it>
                     "Start a new run from its best prompts"
                 </button>

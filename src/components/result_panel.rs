@@ -24,6 +24,9 @@ pub fn ResultPanel() -> impl IntoView {
     });
     let finished =
         move || controller.view.with(|v| v.as_ref().is_some_and(|v| v.stop_reason.is_some()));
+    // A gepa result opened read-only has no run of this page to export, share or evaluate.
+    let own_run = move || controller.imported.with(Option::is_none);
+    let own_finished = move || finished() && own_run();
     let test = controller.test;
     let score = |s: Option<&crate::state::test_eval::TestScore>| {
         s.map_or_else(
@@ -59,11 +62,13 @@ pub fn ResultPanel() -> impl IntoView {
                         "Inspect in the tree"
                     </a>
                 </div>
-                <ExportPanel/>
-                <Show when=finished>
+                <Show when=own_run>
+                    <ExportPanel/>
+                </Show>
+                <Show when=own_finished>
                     <SharePanel/>
                 </Show>
-                <Show when=finished>
+                <Show when=own_finished>
                     <button type="button" class="button" data-testid="evaluate-test"
                         disabled=move || test.with(|t| t.is_running())
                         on:click=move |_| controller.evaluate_test()>

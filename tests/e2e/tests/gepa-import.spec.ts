@@ -36,6 +36,10 @@ test('a Python gepa result opens read-only: its tree, best, scores and prompts',
   await expect(page.getByTestId('best-score')).toHaveText('0.800 (+0.600 vs seed)');
   await expect(page.getByTestId('best-prompt')).toHaveText('Answer with the exact answer token.\nRULE 1\nRULE 2\nRULE 3');
   await expect(page.getByTestId('heatmap')).toBeVisible();
+  // Nothing of this page's own runs is offered for it: no export, share link or held-out scoring.
+  await expect(page.getByTestId('download-run')).toHaveCount(0);
+  await expect(page.getByTestId('make-link')).toHaveCount(0);
+  await expect(page.getByTestId('evaluate-test')).toHaveCount(0);
   await expect(page.getByTestId('score-chart')).toBeVisible();
 
   // The inspector shows a candidate's text, its diff against its parent and gepa's scores; it
