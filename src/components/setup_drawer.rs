@@ -2,6 +2,8 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::controller::RunController;
+use crate::setup_context::SetupSignals;
+use crate::state::saved_setup::keeping_note;
 use crate::state::workspace::{Phase, drawer_open};
 
 /// The setup (quick start, endpoints, data, program and metric) as one drawer: the page itself
@@ -10,7 +12,12 @@ use crate::state::workspace::{Phase, drawer_open};
 #[component]
 pub fn SetupDrawer(children: Children) -> impl IntoView {
     let controller = expect_context::<RunController>();
+    let setup = expect_context::<SetupSignals>();
     let open = RwSignal::new(true);
+    let note = move || {
+        let too_big = setup.dataset.with(|d| d.text.len());
+        setup.keep_status.with(|problem| keeping_note(problem.as_deref(), too_big))
+    };
     let phase = Memo::new(move |_| {
         controller.view.with(|v| Phase::of(v.as_ref().map(|v| &v.counters.status)))
     });
@@ -38,6 +45,7 @@ pub fn SetupDrawer(children: Children) -> impl IntoView {
             <summary>
                 {move || if phase.get().run_on_stage() { "Setup: model, data, prompt and metric (open to change them)" } else { "Setup" }}
             </summary>
+            {move || note().map(|n| view! { <p class="hint warn" role="status" data-testid="keep-note">{n}</p> })}
             <div class="setup-body">{children()}</div>
         </details>
     }

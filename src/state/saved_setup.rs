@@ -15,6 +15,22 @@ pub const VERSION: u32 = 1;
 /// Data larger than this is not kept (browsers allow about 5 MB per page in localStorage).
 pub const MAX_DATA_BYTES: usize = 2 * 1024 * 1024;
 
+/// What to tell the user about keeping the form: why it could not be kept (`problem`), or that
+/// data of `data_bytes` is too large to be kept with it; `None` when all is kept.
+#[must_use]
+pub fn keeping_note(problem: Option<&str>, data_bytes: usize) -> Option<String> {
+    match problem {
+        Some(problem) => Some(format!(
+            "Your setup cannot be kept in this browser ({problem}); it will be lost on reload."
+        )),
+        None if data_bytes > MAX_DATA_BYTES => Some(format!(
+            "The data ({} MB) is too large to keep in this browser: after a reload, paste or drop it again (everything else is kept).",
+            data_bytes.div_ceil(1024 * 1024)
+        )),
+        None => None,
+    }
+}
+
 /// The setup form, serialisable.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SavedSetup {
@@ -219,6 +235,17 @@ mod tests {
         assert_eq!(back, form);
         assert_eq!(back.dataset.roles[2], Role::Ignore);
         assert!(!back.dataset.split_auto);
+    }
+
+    #[test]
+    fn the_user_hears_when_the_form_or_its_data_is_not_kept() {
+        assert_eq!(keeping_note(None, 10), None);
+        let full = keeping_note(Some("this browser's storage for the page is full"), 10);
+        assert!(full.is_some_and(
+            |n| n.contains("storage for the page is full") && n.contains("lost on reload")
+        ));
+        let big = keeping_note(None, MAX_DATA_BYTES + 1).expect("a note");
+        assert!(big.contains("3 MB") && big.contains("paste or drop it again"), "{big}");
     }
 
     #[test]

@@ -75,3 +75,23 @@ test('a problem shows at its field, and the checklist link takes you there', asy
   await expectAccessible(page, testInfo, 'field-problems');
   expect(problems).toEqual([]);
 });
+
+test('data too large to keep says so, and the rest of the setup still survives a reload', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto('/');
+  await page.locator('#seed-instruction').fill('Kept across the reload.');
+  // 2,200 rows of about 1 KB each: over the 2 MB kept in this browser.
+  const big = 'question,answer\n' + `${'What is two plus two? '.repeat(46)},four\n`.repeat(2_200);
+  // Set as one input event (Playwright's fill types it through the editor, which takes minutes
+  // for 2 MB; the page itself handles it in milliseconds).
+  await page.locator('#data-text').evaluate((el, text) => {
+    (el as HTMLTextAreaElement).value = text;
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, big);
+  await expect(page.getByTestId('keep-note')).toContainText('is too large to keep in this browser');
+  await page.reload();
+  await expect(page.locator('#seed-instruction')).toHaveValue('Kept across the reload.');
+  await expect(page.locator('#data-text')).toHaveValue('');
+  await expect(page.getByTestId('keep-note')).toHaveCount(0);
+  expect(problems).toEqual([]);
+});
