@@ -8,6 +8,7 @@
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 
 const [concurrency = '16', inFlight = '', seed = '0', latency = '0.3'] = process.argv.slice(2);
 const shared = process.env.GEPA_SHARED_TOOLS ?? fileURLToPath(new URL('../../../../shared/tools', import.meta.url));
@@ -63,7 +64,13 @@ try {
   const best = await page.getByTestId('best-score').innerText();
   const rollouts = await page.getByTestId('rollouts').innerText();
   const stats = await (await fetch(`http://127.0.0.1:${worldPort}/`)).json();
-  console.log(JSON.stringify({ bench: 'pipeline_browser', concurrency: +concurrency, in_flight: inFlight || 'auto', seed: +seed, wall_s: +wall.toFixed(2), status, best, rollouts, calls: stats.task + stats.reflect, peak: stats.in_flight_max }));
+  // What the run itself sampled, from its run file: its first minibatches (a seed that did not
+  // reach the run would show as the same minibatches for every seed).
+  const download = page.waitForEvent('download');
+  await page.getByTestId('download-run').click();
+  const run = JSON.parse(readFileSync(await (await download).path(), 'utf8'));
+  const minibatches = run.events.filter((e) => e.event === 'minibatch_sampled').slice(0, 3).map((e) => e.examples.join(' '));
+  console.log(JSON.stringify({ bench: 'pipeline_browser', concurrency: +concurrency, in_flight: inFlight || 'auto', seed: +seed, first_minibatches: minibatches, wall_s: +wall.toFixed(2), status, best, rollouts, calls: stats.task + stats.reflect, peak: stats.in_flight_max }));
 } finally {
   await browser.close();
   stop();
