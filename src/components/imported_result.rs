@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::controller::RunController;
 use crate::setup_context::SetupSignals;
-use crate::state::imported::{describe, seeds_of};
+use crate::state::imported::{describe, seeded_note, seeds_of};
 
 /// A Python gepa result opened read-only: what it is, and a way to start a new run on this
 /// page's data from its best candidates.
@@ -17,14 +17,7 @@ pub fn ImportedResult() -> impl IntoView {
         let n = extra.len();
         setup.program.set(seeded);
         controller.extra_seeds.set(extra);
-        done.set(Some(if n == 0 {
-            format!("The seed instruction is now gepa's best (#{}). Press Start to run on your data.", result.best)
-        } else {
-            format!(
-                "The seed instruction is now gepa's best (#{}); {n} more of its front will be scored as starting candidates. Press Start to run on your data.",
-                result.best
-            )
-        }));
+        done.set(Some(seeded_note(result.best, n)));
     };
     view! {
         <Show when=move || controller.imported.with(Option::is_some)>

@@ -4,7 +4,7 @@ use leptos::task::spawn_local;
 
 use crate::components::example_gallery::ExampleGallery;
 use crate::setup_context::SetupSignals;
-use crate::state::quick_start::{LOCAL_SERVERS, choose_local, model_ids};
+use crate::state::quick_start::{LOCAL_SERVERS, choose_local, lookup_result};
 
 /// The first steps, side by side at the top of the setup: pick an example task, pick a local
 /// model server (its models are looked up), then Start (always in the bar above). Everything
@@ -21,27 +21,13 @@ pub fn QuickStart() -> impl IntoView {
         }
         found.set(Some(Ok(format!("Looking for models at {base}…"))));
         spawn_local(async move {
-            let listed = crate::transport::fetch_text(&format!("{base}/models")).await;
-            let models = listed.as_deref().map(model_ids).unwrap_or_default();
-            found.set(Some(match (listed, models.first()) {
-                (Ok(_), Some(first)) => {
-                    let first = first.clone();
-                    let mut chosen = first.clone();
-                    task.update(|f| {
-                        if f.model.trim().is_empty() || !models.contains(&f.model) {
-                            f.model.clone_from(&first);
-                        }
-                        chosen.clone_from(&f.model);
-                    });
-                    Ok(format!("Found {} model(s) at {base}; using {chosen}.", models.len()))
-                }
-                (Ok(_), None) => Err(format!(
-                    "{base} answered, but listed no model: type its name in Model below."
-                )),
-                (Err(_), _) => Err(format!(
-                    "Nothing answered at {base}. Start the server, or type its address here."
-                )),
-            }));
+            let listed = crate::transport::fetch_text(&format!("{base}/models")).await.ok();
+            let current = task.with_untracked(|f| f.model.clone());
+            let result = lookup_result(&base, listed.as_deref(), &current);
+            if let Ok((model, _)) = &result {
+                task.update(|f| f.model.clone_from(model));
+            }
+            found.set(Some(result.map(|(_, said)| said)));
         });
     };
     let pick = move |preset: Preset| {

@@ -128,6 +128,19 @@ pub fn seeds_of(result: &GepaResult, draft: &ProgramDraft) -> (ProgramDraft, Vec
     (seeded, extra)
 }
 
+/// What the page says once a new run is seeded from gepa's best (#`best`) and `extra` more
+/// front members.
+#[must_use]
+pub fn seeded_note(best: usize, extra: usize) -> String {
+    let more = match extra {
+        0 => String::new(),
+        n => format!("; {n} more of its front will be scored as starting candidates"),
+    };
+    format!(
+        "The seed instruction is now gepa's best (#{best}){more}. Press Start to run on your data."
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,6 +206,15 @@ mod tests {
         assert_eq!(output_of(&result, *candidate, *id).as_ref(), Some(text));
         assert_eq!(output_of(&result, 99, *id), None);
         assert!(output_of(&fixture("sim-world-seed1.json"), 0, 0).is_none());
+    }
+
+    #[test]
+    fn the_seeded_note_counts_the_extra_starting_candidates() {
+        assert_eq!(
+            seeded_note(3, 0),
+            "The seed instruction is now gepa's best (#3). Press Start to run on your data."
+        );
+        assert!(seeded_note(3, 2).contains("(#3); 2 more of its front will be scored"));
     }
 
     #[test]

@@ -44,8 +44,51 @@ pub fn model_ids(body: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// What a model lookup at `base` found, for the line under the address: the model to use and
+/// the sentence, or why there is none. `listed` is the server's reply (`None`: nothing answered);
+/// `current` is the model name the form holds, kept when the server lists it.
+///
+/// # Errors
+/// The sentence to show when there is no model to use.
+pub fn lookup_result(
+    base: &str,
+    listed: Option<&str>,
+    current: &str,
+) -> Result<(String, String), String> {
+    let Some(body) = listed else {
+        return Err(format!(
+            "Nothing answered at {base}. Start the server, or type its address here."
+        ));
+    };
+    let models = model_ids(body);
+    let Some(first) = models.first() else {
+        return Err(format!("{base} answered, but listed no model: type its name in Model below."));
+    };
+    let chosen = if models.iter().any(|m| m == current.trim()) {
+        current.trim().to_owned()
+    } else {
+        first.clone()
+    };
+    let said = format!("Found {} model(s) at {base}; using {chosen}.", models.len());
+    Ok((chosen, said))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_lookup_keeps_a_listed_model_picks_the_first_otherwise_and_says_why_not() {
+        let body = r#"{"data":[{"id":"a"},{"id":"b"}]}"#;
+        let base = "http://localhost:8080/v1";
+        assert_eq!(
+            lookup_result(base, Some(body), "b"),
+            Ok(("b".into(), format!("Found 2 model(s) at {base}; using b.")))
+        );
+        assert_eq!(lookup_result(base, Some(body), "").map(|r| r.0), Ok("a".into()));
+        assert_eq!(lookup_result(base, Some(body), "gone").map(|r| r.0), Ok("a".into()));
+        assert!(lookup_result(base, Some("{}"), "").unwrap_err().contains("listed no model"));
+        assert!(lookup_result(base, None, "").unwrap_err().starts_with("Nothing answered at"));
+    }
+
     use super::*;
 
     #[test]
