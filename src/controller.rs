@@ -269,6 +269,9 @@ impl RunController {
                 if self.best.with_untracked(|old| *old != best) {
                     self.best.set(best);
                 }
+                // The endpoint line moves with the counters, not half a second behind them (a
+                // run paused right after a change would otherwise look idle while calls fly).
+                self.refresh_endpoints();
                 let worth_saving = events.iter().any(Event::is_save_point);
                 self.events.update_value(|all| all.extend(events));
                 if worth_saving {

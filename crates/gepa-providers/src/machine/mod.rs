@@ -417,11 +417,20 @@ impl CallMachine {
                         _ => None,
                     })
                     .collect();
+                // Calls still asking the cache count as waiting: they are the run's, not yet sent.
+                let looking_up = self
+                    .calls
+                    .values()
+                    .filter(|c| {
+                        c.stage == Stage::LookingUp
+                            && self.endpoints.for_role(c.role).base() == name
+                    })
+                    .count();
                 let state = lane.limiter.state(now_ms);
                 EndpointStatus {
                     endpoint: name.clone(),
                     in_flight: state.in_flight,
-                    queued: lane.queue.len() + waiting_retry.len(),
+                    queued: lane.queue.len() + waiting_retry.len() + looking_up,
                     effective_limit: state.effective_limit,
                     limit: state.limit,
                     backing_off_until_ms: state.backing_off_until_ms,

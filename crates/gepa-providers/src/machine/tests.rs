@@ -165,6 +165,26 @@ fn the_cache_is_asked_first_and_only_complete_replies_are_stored() {
 }
 
 #[test]
+fn a_call_asking_the_cache_shows_as_waiting_until_the_cache_answers() {
+    let mut shell = Shell::new(CallSettings { concurrency: 4, ..CallSettings::default() });
+    let first = shell.submit(ModelRole::Task, "first");
+    shell.poll();
+    shell.machine.cached(first, None);
+    shell.poll();
+    let line = |shell: &Shell| {
+        let status = shell.machine.status(shell.now);
+        (status[0].in_flight, status[0].queued)
+    };
+    assert_eq!(line(&shell), (1, 0));
+    let second = shell.submit(ModelRole::Task, "second");
+    assert_eq!(line(&shell), (1, 1), "asking the cache is waiting, not idle");
+    let completion =
+        Completion { text: "hit".into(), finish: FinishReason::Stop, usage: Usage::default() };
+    shell.machine.cached(second, Some(completion));
+    assert_eq!(line(&shell), (1, 0));
+}
+
+#[test]
 fn transient_faults_are_retried_with_growing_waits_and_no_attempt_limit() {
     let mut shell = Shell::without_cache(1);
     let call = shell.submit(ModelRole::Task, "q");
