@@ -42,14 +42,7 @@ impl SetupSignals {
         let task = crate::storage::keys::load("task").unwrap_or_default();
         let reflection = crate::storage::keys::load("reflection").unwrap_or_default();
         let judge = crate::storage::keys::load("judge").unwrap_or_default();
-        let form = crate::storage::setup_form::load().unwrap_or_else(|| SetupForm {
-            dataset: DatasetDraft::default(),
-            program: ProgramDraft::default(),
-            metric: MetricForm::default(),
-            strategy: StrategyDraft::default(),
-            separate_reflection: false,
-            separate_judge: false,
-        });
+        let form = crate::storage::setup_form::load().unwrap_or_default();
         let signals = SetupSignals {
             task: RwSignal::new(task),
             reflection: RwSignal::new(reflection),

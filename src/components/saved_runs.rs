@@ -30,29 +30,25 @@ pub fn SavedRuns() -> impl IntoView {
         }
     });
     let open_text = move |text: String, id: Option<String>, go: bool| {
-        if id.is_none() && gepa_share::GepaResult::looks_like(&text) {
-            match gepa_share::GepaResult::parse(&text) {
-                Ok(result) => {
-                    if controller.active() {
-                        controller.command(gepa_core::Command::Pause);
-                    }
-                    controller.open_gepa_result(result);
-                    message.set(Some("Opened a Python gepa result, read-only.".into()));
+        // A saved run is a run file; a file from disk may also be a Python gepa result.
+        let opened = match id {
+            Some(_) => gepa_share::RunFile::parse(&text)
+                .map(|f| gepa_share::OpenedFile::Run(Box::new(f)))
+                .map_err(|e| e.to_string()),
+            None => gepa_share::open_file(&text),
+        };
+        let file = match opened {
+            Ok(gepa_share::OpenedFile::Run(file)) => *file,
+            Ok(gepa_share::OpenedFile::Gepa(result)) => {
+                if controller.active() {
+                    controller.command(gepa_core::Command::Pause);
                 }
-                Err(e) => message.set(Some(e.to_string())),
-            }
-            return;
-        }
-        let file = match gepa_share::RunFile::parse(&text) {
-            Ok(file) => file,
-            // Neither kind of file: say what each would need (gepa's message names both).
-            Err(gepa_share::run_file::RunFileError::NotARunFile(_)) if id.is_none() => {
-                let why = gepa_share::GepaResult::parse(&text).err().map(|e| e.to_string());
-                message.set(why.or_else(|| Some("This file cannot be opened.".into())));
+                controller.open_gepa_result(*result);
+                message.set(Some("Opened a Python gepa result, read-only.".into()));
                 return;
             }
             Err(e) => {
-                message.set(Some(e.to_string()));
+                message.set(Some(e));
                 return;
             }
         };

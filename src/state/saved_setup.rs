@@ -103,8 +103,8 @@ impl SavedSetup {
     }
 }
 
-/// The form's parts, as restored.
-#[derive(Debug, Clone, PartialEq)]
+/// The form's parts, as restored (defaults: a fresh form).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetupForm {
     /// Data.
     pub dataset: DatasetDraft,

@@ -13,9 +13,11 @@
 pub mod gepa_result;
 pub mod link;
 pub mod metric_form;
+pub mod opened;
 pub mod run_config;
 pub mod run_file;
 
 pub use gepa_result::{GepaResult, GepaResultError};
 pub use link::{LinkError, SharedData, SharedPrompt, SharedScores};
+pub use opened::{OpenedFile, open_file};
 pub use run_file::{RunFile, RunFileError};
