@@ -25,7 +25,22 @@ pub fn App() -> impl IntoView {
     if let Some(n) = bench_tree_size() {
         return view! { <TreeBench n=n/> }.into_any();
     }
+    if bench_query().split('&').any(|kv| kv == "bench=messages") {
+        return view! { <crate::components::message_bench::MessageBench/> }.into_any();
+    }
     let shared = RwSignal::new(shared_from_fragment());
+    // The optimiser's worker loads once the playground's first screen is drawn (a frame, then
+    // a task); a shared prompt's page does not need it.
+    Effect::new(move |_| {
+        if shared.with(Option::is_none) {
+            request_animation_frame(|| {
+                set_timeout(
+                    || crate::worker::link::EngineLink::get().start(),
+                    std::time::Duration::ZERO,
+                );
+            });
+        }
+    });
     let leave_shared = Callback::new(move |()| {
         // Drop the fragment so a reload opens the playground, not the link again.
         if let Some(w) = web_sys::window()
@@ -107,10 +122,18 @@ fn shared_from_fragment() -> Option<Result<gepa_share::SharedPrompt, String>> {
 
 /// `?bench=tree&n=…` opens the tree benchmark instead of the playground.
 fn bench_tree_size() -> Option<usize> {
-    let search = web_sys::window()?.location().search().ok()?;
-    let query = search.trim_start_matches('?');
+    let search = bench_query();
+    let query = search.as_str();
     if !query.split('&').any(|kv| kv == "bench=tree") {
         return None;
     }
     Some(query.split('&').find_map(|kv| kv.strip_prefix("n=")?.parse().ok()).unwrap_or(1000))
+}
+
+/// The page's query without its `?` (the benchmark pages are chosen there).
+fn bench_query() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .map(|s| s.trim_start_matches('?').to_owned())
+        .unwrap_or_default()
 }

@@ -15,6 +15,7 @@ pub mod example_gallery;
 pub mod export_panel;
 pub mod field_problems;
 pub mod imported_result;
+pub mod message_bench;
 pub mod metric_picker;
 pub mod program_editor;
 pub mod quick_start;

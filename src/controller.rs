@@ -6,7 +6,7 @@
 use std::rc::Rc;
 use std::time::Duration;
 
-use gepa_core::{Candidate, Command, Engine, Event, Status};
+use gepa_core::{Candidate, Command, Event, Status};
 use gepa_providers::EndpointStatus;
 use gepa_providers::retry::RetryPolicy;
 use gepa_share::RunFile;
@@ -14,7 +14,8 @@ use gepa_share::run_file::Models;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::driver::{Driver, Shared};
+use crate::driver::{Driver, Shared, Source};
+use crate::state::engine_mirror::EngineMirror;
 use crate::state::run_view::RunView;
 use crate::state::setup::RunPlan;
 use crate::state::test_eval::{TestEval, TestScore};
@@ -31,6 +32,9 @@ pub struct RunController {
     pub endpoints: RwSignal<Vec<EndpointStatus>>,
     /// The held-out evaluation.
     pub test: RwSignal<TestEval>,
+    /// Why the optimiser refused or stopped the run (a setup its engine cannot run, a saved
+    /// state it cannot read, a worker that stopped).
+    pub failure: RwSignal<Option<String>>,
     /// The best candidate's program.
     pub best: RwSignal<Option<Candidate>>,
     /// The seed program of the current run.
@@ -68,17 +72,6 @@ struct Saved {
     title: String,
 }
 
-/// What to do after launching a run.
-#[derive(Debug, Clone, Copy)]
-enum Go {
-    /// Run.
-    Run,
-    /// One iteration, then pause.
-    Step,
-    /// Nothing: open for inspection.
-    Hold,
-}
-
 impl RunController {
     /// A controller with no run; refreshes the endpoint state twice a second.
     #[must_use]
@@ -87,6 +80,7 @@ impl RunController {
             view: RwSignal::new(None),
             endpoints: RwSignal::new(Vec::new()),
             test: RwSignal::new(TestEval::default()),
+            failure: RwSignal::new(None),
             best: RwSignal::new(None),
             seed: RwSignal::new(None),
             use_cache: RwSignal::new(true),
@@ -138,25 +132,17 @@ impl RunController {
         if self.active() {
             return;
         }
-        let Ok(mut engine) = Engine::new(plan.setup.clone()) else { return };
         // Starting candidates from an opened gepa result are queued before the first
         // iteration, so they are scored on the validation set like any hand-written one.
         let extra = self.extra_seeds.get_untracked();
         if !extra.is_empty() {
-            for program in extra {
-                engine.command(Command::AddCandidate { program, parent: None }, now_ms() as u64);
-            }
             self.extra_seeds.set(Vec::new());
         }
+        let command = if one_step { Command::Step } else { Command::Resume };
+        let source = Source::Run { setup: Box::new(plan.setup.clone()), extra, command };
         let id = format!("run-{}", now_ms() as u64);
         let title = plan.title();
-        self.launch(
-            engine,
-            plan,
-            Vec::new(),
-            Saved { id, title },
-            if one_step { Go::Step } else { Go::Run },
-        );
+        self.launch(source, plan, Vec::new(), Saved { id, title });
     }
 
     /// Shows a Python gepa result read-only: its tree, front, chart, heatmap and prompts. The
@@ -164,8 +150,10 @@ impl RunController {
     pub fn open_gepa_result(self, result: gepa_share::GepaResult) {
         if let Some(old) = self.driver.get_value() {
             old.shared().abort_all();
+            old.forget();
         }
         self.driver.set_value(None);
+        self.failure.set(None);
         self.plan.set_value(None);
         self.events.set_value(Vec::new());
         self.saved.set_value(None);
@@ -187,7 +175,8 @@ impl RunController {
     /// settings) and the run's setup (for the form).
     ///
     /// # Errors
-    /// When the file's engine state does not restore.
+    /// When the file's setup cannot be read (a state the engine cannot restore is reported
+    /// through [`RunController::failure`] once the worker has tried).
     pub fn open_run(
         self,
         file: RunFile,
@@ -195,7 +184,7 @@ impl RunController {
         endpoints: gepa_providers::Endpoints,
         go: bool,
     ) -> Result<(Vec<String>, gepa_core::RunSetup), String> {
-        let engine = file.restore().map_err(|e| e.to_string())?;
+        let run_setup = file.setup().map_err(|e| e.to_string())?;
         // The run goes on asking what it asked before: its own models and parameters, at the
         // addresses (and with the keys) the form holds now.
         let mut endpoints = endpoints;
@@ -205,7 +194,6 @@ impl RunController {
             .into_iter()
             .map(|role| format!("The {role} endpoint in the form is another provider than the run used, so the run goes on with the form's model and parameters for it."))
             .collect();
-        let run_setup = engine.setup().clone();
         let plan = RunPlan {
             setup: run_setup.clone(),
             test: file.test.clone(),
@@ -217,20 +205,20 @@ impl RunController {
             task: file.title.clone(),
         };
         let id = id.unwrap_or_else(|| format!("run-{}", now_ms() as u64));
-        self.launch(
-            engine,
-            plan,
-            file.events,
-            Saved { id, title: file.title },
-            if go { Go::Run } else { Go::Hold },
-        );
+        // A run saved while paused (after a Step, or by the user) goes on too: the user asked
+        // to resume it. Opened for inspection, nothing is sent until Resume.
+        let command = if go { Command::Resume } else { Command::Pause };
+        let source = Source::Saved { state: file.state_text(), command };
+        self.launch(source, plan, file.events, Saved { id, title: file.title });
         Ok((warnings, run_setup))
     }
 
-    fn launch(self, engine: Engine, plan: RunPlan, past: Vec<Event>, saved: Saved, go: Go) {
+    fn launch(self, source: Source, plan: RunPlan, past: Vec<Event>, saved: Saved) {
         if let Some(old) = self.driver.get_value() {
             old.shared().abort_all();
+            old.forget();
         }
+        self.failure.set(None);
         let use_cache = self.use_cache.get_untracked();
         spawn_local(async move {
             let cache = BrowserCache::open().await;
@@ -248,24 +236,39 @@ impl RunController {
                 plan.setup.config.seed,
             );
             self.imported.set(None);
-            let mut view = RunView::new(&engine);
-            view.update(&engine, &past);
-            self.view.set(Some(view));
+            let mirror = EngineMirror::new(plan.setup.config.stop.max_rollouts, past.len());
+            // A new run shows at once; a saved run once the worker has restored it (its
+            // counters are in its state, not in the page).
+            if matches!(source, Source::Run { .. }) {
+                let mut view = RunView::new(&mirror);
+                view.update(&mirror, &past);
+                self.view.set(Some(view));
+            } else {
+                self.view.set(None);
+            }
             self.events.set_value(past);
             self.saved.set_value(Some(saved));
             self.test.set(TestEval::default());
-            self.best.set(engine.best().map(|b| engine.pool()[b].candidate.clone()));
+            self.best.set(None);
             self.selected.set(None);
             self.ghost.set(None);
             self.compare.set(None);
             self.seed.set(Some(plan.setup.seed.clone()));
-            let on_change = Rc::new(move |engine: &Engine, events: Vec<gepa_core::Event>| {
-                self.view.update(|v| {
-                    if let Some(v) = v {
-                        v.update(engine, &events);
-                    }
-                });
-                let best = engine.best().map(|b| engine.pool()[b].candidate.clone());
+            let on_change = Rc::new(move |engine: &EngineMirror, events: Vec<gepa_core::Event>| {
+                if self.view.with_untracked(Option::is_some) {
+                    self.view.update(|v| {
+                        if let Some(v) = v {
+                            v.update(engine, &events);
+                        }
+                    });
+                } else {
+                    // The first update of a saved run: its whole history at once.
+                    let mut view = RunView::new(engine);
+                    self.events.with_value(|past| view.update(engine, past));
+                    view.update(engine, &events);
+                    self.view.set(Some(view));
+                }
+                let best = engine.best_candidate();
                 if self.best.with_untracked(|old| *old != best) {
                     self.best.set(best);
                 }
@@ -278,18 +281,22 @@ impl RunController {
                     self.autosave();
                 }
             });
-            let driver = Driver::new(engine, shared, on_change);
-            self.driver.set_value(Some(driver.clone()));
+            let on_fail = Rc::new(move |error: String| self.fail(error));
+            let driver = Driver::launch(source, mirror, shared, on_change, on_fail);
+            self.driver.set_value(Some(driver));
             self.plan.set_value(Some(plan));
-            match go {
-                Go::Step => driver.command(Command::Step),
-                // A run saved while paused (after a Step, or by the user) goes on too: the
-                // user asked to resume it.
-                Go::Run => driver.command(Command::Resume),
-                // Opened for inspection: nothing is sent until Resume.
-                Go::Hold => driver.command(Command::Pause),
-            }
         });
+    }
+
+    /// The run could not go on: say why, and leave the setup as it is for a new Start.
+    fn fail(self, error: String) {
+        if let Some(driver) = self.driver.get_value() {
+            driver.shared().abort_all();
+            driver.forget();
+        }
+        self.driver.set_value(None);
+        self.view.set(None);
+        self.failure.set(Some(error));
     }
 
     /// The current plan (for share links).
@@ -305,18 +312,19 @@ impl RunController {
         let plan = self.plan.get_value()?;
         let saved = self.saved.get_value()?;
         let events = self.events.get_value();
-        driver.with_engine(|engine| {
-            RunFile::capture(
-                engine,
-                events,
-                plan.test.clone(),
-                Models::of(&plan.endpoints),
-                plan.concurrency,
-                saved.title.clone(),
-                now_ms() as u64,
-            )
-            .ok()
-        })
+        // The engine's last saved state, with the events it includes.
+        let (state, count) = driver.with_mirror(|m| m.saved.clone())?;
+        let events = events.get(..count).map(<[Event]>::to_vec)?;
+        RunFile::from_state(
+            &state,
+            events,
+            plan.test.clone(),
+            Models::of(&plan.endpoints),
+            plan.concurrency,
+            saved.title.clone(),
+            now_ms() as u64,
+        )
+        .ok()
     }
 
     /// Saves the run to this browser (atomically; one save at a time, the latest state wins).
@@ -375,9 +383,8 @@ impl RunController {
     /// A pool entry of the current run (outputs and feedback per validation example).
     #[must_use]
     pub fn pool_entry(self, index: usize) -> Option<gepa_core::engine::PoolEntry> {
-        self.driver.with_value(|d| {
-            d.as_ref().and_then(|d| d.with_engine(|e| e.pool().get(index).cloned()))
-        })
+        self.driver
+            .with_value(|d| d.as_ref().and_then(|d| d.with_mirror(|m| m.pool.get(index).cloned())))
     }
 
     /// An example of the current run's data.
@@ -416,7 +423,7 @@ impl RunController {
             ));
             return;
         }
-        let best = driver.with_engine(|e| e.best().map(|b| e.pool()[b].candidate.clone()));
+        let best = driver.with_mirror(EngineMirror::best_candidate);
         let Some(best) = best else { return };
         self.test.set(TestEval::running(plan.test.len()));
         // When the best is the seed itself, one evaluation serves both sides.
@@ -427,19 +434,7 @@ impl RunController {
             vec![(Some(false), plan.setup.seed.clone()), (Some(true), best)]
         };
         for (side, candidate) in jobs {
-            let engine = match Engine::evaluation(&plan.setup, candidate, plan.test.clone()) {
-                Ok(engine) => engine,
-                Err(e) => {
-                    self.test.set(TestEval::failed(&e.to_string()));
-                    return;
-                }
-            };
-            let on_change = Rc::new(move |engine: &Engine, _events: Vec<gepa_core::Event>| {
-                let done = engine.is_finished().then(|| TestScore::of(engine));
-                let paused = match engine.status() {
-                    Status::Paused { reason } => Some(reason),
-                    _ => None,
-                };
+            let record = move |done: Option<TestScore>, paused: Option<String>| {
                 self.test.update(|t| match side {
                     Some(is_best) => t.record(is_best, done, paused),
                     None => {
@@ -447,8 +442,24 @@ impl RunController {
                         t.record(true, done, paused);
                     }
                 });
-            });
-            Driver::new(engine, driver.shared().clone(), on_change).pump();
+            };
+            let on_change =
+                Rc::new(move |engine: &EngineMirror, _events: Vec<gepa_core::Event>| {
+                    let done = engine.is_finished().then(|| TestScore::of(engine));
+                    let paused = match &engine.snapshot.status {
+                        Status::Paused { reason } => Some(reason.clone()),
+                        _ => None,
+                    };
+                    record(done, paused);
+                });
+            let on_fail = Rc::new(move |error: String| self.test.set(TestEval::failed(&error)));
+            let source = Source::Evaluation {
+                setup: Box::new(plan.setup.clone()),
+                candidate,
+                test: plan.test.clone(),
+            };
+            let mirror = EngineMirror::new(None, 0);
+            let _ = Driver::launch(source, mirror, driver.shared().clone(), on_change, on_fail);
         }
     }
 }

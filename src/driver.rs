@@ -1,17 +1,18 @@
 //! The browser run driver: the page's shell around `gepa_providers::CallMachine`.
 //!
-//! Engines hand out requests; the driver submits them to the one call machine the session
+//! Engines run in the worker (`worker/`) and hand out requests in their updates; the driver
+//! submits them to the one call machine the session
 //! shares and then only does what the machine says: look up the IndexedDB response cache, send
 //! bytes with `fetch`, store a reply, hand a reply back to its engine, and wake up when the
 //! machine's next retry is due. Every decision (queues and concurrency per endpoint, retries,
-//! patience, what is cached, what a reply costs) is the machine's, exactly as in the CLI. Each
-//! reply is fed back the moment it arrives, so the page never blocks.
+//! patience, what is cached, what a reply costs) is the machine's, exactly as in the CLI. The
+//! replies of one turn of the machine go back to the worker in one message.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use gepa_core::{Command, Engine, Event, FailureKind, Reply, Status};
+use gepa_core::{Candidate, Command, Event, Example, FailureKind, Reply, RunSetup};
 use gepa_providers::call::Endpoints;
 use gepa_providers::price::PriceTable;
 use gepa_providers::{
@@ -20,8 +21,11 @@ use gepa_providers::{
 use leptos::task::spawn_local;
 use web_sys::AbortController;
 
+use crate::state::engine_mirror::EngineMirror;
 use crate::storage::response_cache::BrowserCache;
 use crate::transport::{now_ms, send_attempt};
+use crate::worker::link::EngineLink;
+use crate::worker::protocol::{EngineId, FromHost, ToHost, Update};
 
 /// What every run of a session shares: the call machine (endpoints, queues, retries), the
 /// response cache and the fetches in flight. The optimisation run and its held-out evaluations
@@ -226,87 +230,173 @@ impl Shared {
     }
 }
 
-/// Called after every change with the engine and the new events.
-pub type OnChange = Rc<dyn Fn(&Engine, Vec<Event>)>;
+/// Called after every change with what the page knows of the engine and the new events.
+pub type OnChange = Rc<dyn Fn(&EngineMirror, Vec<Event>)>;
 
-/// Drives one engine. Clones drive the same engine.
+/// Called when the worker refuses an engine (a setup, a saved state or an evaluation it cannot
+/// make) or stops; the message says what to do.
+pub type OnFail = Rc<dyn Fn(String)>;
+
+/// Drives one engine in the worker. Clones drive the same engine.
 #[derive(Clone)]
 pub struct Driver {
-    engine: Rc<RefCell<Engine>>,
+    inner: Rc<DriverInner>,
+}
+
+struct DriverInner {
+    id: Cell<EngineId>,
+    link: EngineLink,
+    mirror: RefCell<EngineMirror>,
+    /// Replies not yet sent to the worker (sent together once the machine has done its turn).
+    replies: RefCell<Vec<(u64, Reply)>>,
     shared: Rc<Shared>,
     on_change: OnChange,
+    on_fail: OnFail,
+    /// A held-out evaluation: forgotten in the worker once finished.
+    transient: bool,
 }
 
 impl std::fmt::Debug for Driver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Driver").finish_non_exhaustive()
+        f.debug_struct("Driver").field("engine", &self.inner.id.get()).finish_non_exhaustive()
     }
 }
 
+/// What a driver's engine is made from.
+#[derive(Debug)]
+pub enum Source {
+    /// A new run, its starting candidates, and the first command (resume, step or pause).
+    Run { setup: Box<RunSetup>, extra: Vec<Candidate>, command: Command },
+    /// A saved run's engine state, and the first command.
+    Saved { state: String, command: Command },
+    /// A held-out evaluation of one candidate.
+    Evaluation { setup: Box<RunSetup>, candidate: Candidate, test: Vec<Example> },
+}
+
 impl Driver {
-    /// A driver for `engine`; nothing is sent until [`Driver::pump`].
+    /// Makes the engine in the worker and drives it; `mirror` is what is known before its first
+    /// update (the budget, the events the run already had).
     #[must_use]
-    pub fn new(engine: Engine, shared: Rc<Shared>, on_change: OnChange) -> Driver {
-        Driver { engine: Rc::new(RefCell::new(engine)), shared, on_change }
+    pub fn launch(
+        source: Source,
+        mirror: EngineMirror,
+        shared: Rc<Shared>,
+        on_change: OnChange,
+        on_fail: OnFail,
+    ) -> Driver {
+        let link = EngineLink::get();
+        let transient = matches!(source, Source::Evaluation { .. });
+        let driver = Driver {
+            inner: Rc::new(DriverInner {
+                id: Cell::new(0),
+                link: link.clone(),
+                mirror: RefCell::new(mirror),
+                replies: RefCell::new(Vec::new()),
+                shared,
+                on_change,
+                on_fail,
+                transient,
+            }),
+        };
+        // The link holds the driver until it is forgotten (a replaced run, a finished or
+        // failed evaluation).
+        let held = driver.clone();
+        let id = link.register(Rc::new(move |message| held.receive(message)));
+        driver.inner.id.set(id);
+        let now = now();
+        link.send(match source {
+            Source::Run { setup, extra, command } => {
+                ToHost::Start { engine: id, setup, extra, command, now }
+            }
+            Source::Saved { state, command } => ToHost::Restore { engine: id, state, command, now },
+            Source::Evaluation { setup, candidate, test } => {
+                ToHost::Evaluate { engine: id, setup, candidate, test, now }
+            }
+        });
+        driver
     }
 
-    /// Reads the engine.
-    pub fn with_engine<T>(&self, f: impl FnOnce(&Engine) -> T) -> T {
-        f(&self.engine.borrow())
+    /// Reads what the page knows of the engine.
+    pub fn with_mirror<T>(&self, f: impl FnOnce(&EngineMirror) -> T) -> T {
+        f(&self.inner.mirror.borrow())
     }
 
     /// The shared call state.
     #[must_use]
     pub fn shared(&self) -> &Rc<Shared> {
-        &self.shared
+        &self.inner.shared
     }
 
     fn same(&self, other: &Driver) -> bool {
-        Rc::ptr_eq(&self.engine, &other.engine)
+        Rc::ptr_eq(&self.inner, &other.inner)
     }
 
-    /// Applies a command and moves the run on. Resume and Step give every endpoint a fresh
-    /// patience window; Stop aborts this run's calls in flight.
+    /// Sends a command. Resume and Step give every endpoint a fresh patience window; Stop
+    /// aborts this run's calls in flight.
     pub fn command(&self, command: Command) {
         let stop = command == Command::Stop;
         let resume = matches!(command, Command::Resume | Command::Step);
-        self.engine.borrow_mut().command(command, now());
         if resume {
-            self.shared.machine.borrow_mut().forgive();
+            self.inner.shared.machine.borrow_mut().forgive();
         }
         if stop {
-            self.shared.cancel_owned_by(self);
+            self.inner.shared.cancel_owned_by(self);
         }
-        self.pump();
+        self.react();
+        let engine = self.inner.id.get();
+        self.inner.link.send(ToHost::Command { engine, command, now: now() });
     }
 
-    /// Hands whatever the engine wants sent to the machine, reports changes, and lets the
-    /// machine act.
-    pub fn pump(&self) {
-        self.react();
-        self.shared.turn();
+    /// Forgets the engine in the worker (a new run replaces this one).
+    pub fn forget(&self) {
+        self.inner.link.forget(self.inner.id.get());
     }
 
     fn deliver(&self, id: u64, reply: Reply) {
-        self.engine.borrow_mut().handle_reply(id, reply, now());
+        self.inner.replies.borrow_mut().push((id, reply));
     }
 
-    /// Takes the engine's new requests, holds a paused run's waiting calls back, and reports
-    /// the new events.
+    /// Sends the replies gathered during the machine's turn, in one message.
     fn react(&self) {
-        let (requests, paused) = {
-            let mut engine = self.engine.borrow_mut();
-            let requests = engine.take_requests(now());
-            (requests, !matches!(engine.status(), Status::Running))
-        };
+        let replies = std::mem::take(&mut *self.inner.replies.borrow_mut());
+        if !replies.is_empty() {
+            let engine = self.inner.id.get();
+            self.inner.link.send(ToHost::Replies { engine, replies, now: now() });
+        }
+    }
+
+    fn receive(&self, message: FromHost) {
+        match message {
+            FromHost::Update(update) => self.update(*update),
+            FromHost::Failed { error, .. } => {
+                if self.inner.transient {
+                    self.forget();
+                }
+                (self.inner.on_fail)(error);
+            }
+            FromHost::Ready | FromHost::Tried { .. } => {}
+        }
+    }
+
+    /// Hands the engine's new requests to the machine, holds a paused run's waiting calls back,
+    /// reports the new events, and lets the machine act.
+    fn update(&self, mut update: Update) {
+        let requests = std::mem::take(&mut update.requests);
+        self.inner.mirror.borrow_mut().apply(&mut update);
+        let shared = &self.inner.shared;
         for request in requests {
-            let call = self.shared.machine.borrow_mut().submit(request.role, request.messages);
-            self.shared.owners.borrow_mut().insert(call, (self.clone(), request.id));
+            let call = shared.machine.borrow_mut().submit(request.role, request.messages);
+            shared.owners.borrow_mut().insert(call, (self.clone(), request.id));
         }
-        if paused {
-            self.shared.withdraw_waiting(self);
+        let (running, finished) = self.with_mirror(|m| (m.is_running(), m.is_finished()));
+        if !running {
+            shared.withdraw_waiting(self);
         }
-        let events = self.engine.borrow_mut().drain_events();
-        (self.on_change)(&self.engine.borrow(), events);
+        (self.inner.on_change)(&self.inner.mirror.borrow(), update.events);
+        if finished && self.inner.transient {
+            self.forget();
+        }
+        self.react();
+        shared.turn();
     }
 }

@@ -13,5 +13,6 @@ pub mod setup_context;
 pub mod state;
 pub mod storage;
 pub mod transport;
+pub mod worker;
 
 pub use app::App;

@@ -8,6 +8,7 @@ use crate::state::endpoint_form::EndpointForm;
 use crate::state::metric_form::MetricForm;
 use crate::state::saved_setup::{SavedSetup, SetupForm};
 use crate::state::setup::{ProgramDraft, RunPlan, SetupParts, StrategyDraft};
+use crate::worker::link::{EngineLink, Latest};
 
 /// Every part of the setup, as signals. Copy it freely.
 #[derive(Debug, Clone, Copy)]
@@ -32,6 +33,9 @@ pub struct SetupSignals {
     pub strategy: RwSignal<StrategyDraft>,
     /// Why the form could not be kept in this browser, when it could not.
     pub keep_status: RwSignal<Option<String>>,
+    /// Why the metric's custom script does not compile, as the worker found (the page does not
+    /// carry the script interpreter).
+    pub script_problem: RwSignal<Option<String>>,
 }
 
 impl SetupSignals {
@@ -54,7 +58,9 @@ impl SetupSignals {
             metric: RwSignal::new(form.metric),
             strategy: RwSignal::new(form.strategy),
             keep_status: RwSignal::new(None),
+            script_problem: RwSignal::new(None),
         };
+        signals.check_scripts();
         Effect::new(move |_| {
             let separate = [signals.separate_reflection.get(), signals.separate_judge.get()];
             let saved = signals.dataset.with(|d| {
@@ -70,6 +76,27 @@ impl SetupSignals {
             }
         });
         signals
+    }
+
+    /// Has the worker compile the metric's custom scripts whenever the metric changes, and
+    /// keeps its latest answer in `script_problem` (older answers are dropped).
+    fn check_scripts(self) {
+        let latest = Latest::new();
+        Effect::new(move |_| {
+            let form = self.metric.get();
+            let has_script = form.to_spec().is_ok_and(|spec| spec.has_script());
+            let question = latest.ask();
+            if !has_script {
+                self.script_problem.set(None);
+                return;
+            }
+            let blank = gepa_core::Example::new([("input", String::new())], String::new());
+            EngineLink::get().try_metric(form, blank, String::new(), move |answer| {
+                if latest.is_latest(question) {
+                    self.script_problem.set(answer.err().map(|e| format!("Metric: {e}")));
+                }
+            });
+        });
     }
 
     /// Puts an opened run's data, program, metric, budget and options into the form.
@@ -131,7 +158,15 @@ impl SetupSignals {
     /// # Errors
     /// Everything that blocks Start.
     pub fn plan(&self) -> Result<RunPlan, Vec<String>> {
-        self.with_parts(|p| p.plan())
+        let plan = self.with_parts(|p| p.plan());
+        match (plan, self.script_problem.get()) {
+            (Ok(_), Some(problem)) => Err(vec![problem]),
+            (Err(mut problems), Some(problem)) => {
+                problems.push(problem);
+                Err(problems)
+            }
+            (plan, None) => plan,
+        }
     }
 
     /// The endpoints as the form now describes them (tracked).

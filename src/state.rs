@@ -4,6 +4,7 @@ pub mod budget;
 pub mod chart;
 pub mod dataset_draft;
 pub mod endpoint_form;
+pub mod engine_mirror;
 pub mod event_log;
 pub mod heatmap;
 pub mod history;

@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use crate::components::field_problems::{FieldProblems, SetupProblems};
 use crate::setup_context::SetupSignals;
 use crate::state::metric_form::{MetricForm, MetricKind};
+use crate::worker::link::{EngineLink, Latest};
 
 /// Metric kind, its options, and "try it on a row".
 #[component]
@@ -66,17 +67,32 @@ pub fn MetricPicker() -> impl IntoView {
         MetricKind::Normalized | MetricKind::TokenF1 => ().into_any(),
     }
     };
-    let tried = move || {
+    // Scored in the worker (custom scripts need its interpreter); the latest answer wins.
+    let tried = RwSignal::new(None::<String>);
+    let latest = Latest::new();
+    Effect::new(move |_| {
         let output = sample.get();
-        let example = setup.dataset.with(|d| d.first_train_example())?;
+        let example = setup.dataset.with(|d| d.first_train_example());
+        let form = metric.get();
+        let question = latest.ask();
+        let Some(example) = example else {
+            tried.set(None);
+            return;
+        };
         if output.is_empty() {
-            return Some(format!(
+            tried.set(Some(format!(
                 "Expected answer of the first training row: \"{}\". Type an output to score it.",
                 example.expected
-            ));
+            )));
+            return;
         }
-        Some(metric.with(|m| m.try_on(&example, &output)).unwrap_or_else(|e| e))
-    };
+        EngineLink::get().try_metric(form, example, output, move |answer| {
+            if latest.is_latest(question) {
+                tried.set(Some(answer.unwrap_or_else(|e| e)));
+            }
+        });
+    });
+    let tried = move || tried.get();
     view! {
         <label for="metric-kind">"Metric"</label>
         <select id="metric-kind" aria-describedby="metric-kind-problems" aria-invalid=move || problems.invalid("metric-kind") on:change=move |ev| {

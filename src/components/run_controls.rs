@@ -88,6 +88,9 @@ pub fn RunControls() -> impl IntoView {
                 "Download run configuration (for the gepa CLI)"
             </button>
         </div>
+        {move || controller.failure.get().map(|error| view! {
+            <p class="error" role="alert" data-testid="run-failure">{error}</p>
+        })}
         {move || match setup.plan() {
             Err(problems) if !controller.active() => view! {
                 <div class="problems-box" data-testid="setup-problems" role="status">

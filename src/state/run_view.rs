@@ -3,7 +3,9 @@
 
 use gepa_core::advice::{Advice, AdviceTally};
 use gepa_core::engine::{FlightView, Spend};
-use gepa_core::{Engine, Event, Status};
+use gepa_core::{Event, Status};
+
+use super::engine_mirror::EngineMirror;
 
 use super::event_log::{LogLine, Narrator};
 use super::history::RunHistory;
@@ -30,18 +32,19 @@ pub struct Counters {
 }
 
 impl Counters {
-    /// Reads them from `engine`.
+    /// Reads them from what the page knows of the engine.
     #[must_use]
-    pub fn of(engine: &Engine) -> Counters {
+    pub fn of(engine: &EngineMirror) -> Counters {
+        let s = &engine.snapshot;
         Counters {
-            rollouts: engine.rollouts_used(),
-            budget: engine.setup().config.stop.max_rollouts,
-            iterations: engine.finished_iterations(),
-            pool: engine.pool().len(),
-            spend: engine.spend().clone(),
-            active_ms: engine.active_ms(),
-            status: engine.status(),
-            in_flight: engine.in_flight_iterations(),
+            rollouts: s.rollouts,
+            budget: engine.budget,
+            iterations: s.iterations,
+            pool: engine.pool.len(),
+            spend: s.spend.clone(),
+            active_ms: s.active_ms,
+            status: s.status.clone(),
+            in_flight: s.in_flight.clone(),
         }
     }
 
@@ -85,7 +88,7 @@ pub struct RunView {
 impl RunView {
     /// The view of a run that has not produced events yet.
     #[must_use]
-    pub fn new(engine: &Engine) -> RunView {
+    pub fn new(engine: &EngineMirror) -> RunView {
         RunView {
             counters: Counters::of(engine),
             seed_score: None,
@@ -129,7 +132,7 @@ impl RunView {
     }
 
     /// Folds new events and refreshes the counters.
-    pub fn update(&mut self, engine: &Engine, events: &[Event]) {
+    pub fn update(&mut self, engine: &EngineMirror, events: &[Event]) {
         for event in events {
             self.apply(event);
         }
@@ -199,10 +202,12 @@ pub fn duration(ms: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::worker::host::Host;
+    use crate::worker::protocol::{FromHost, ToHost};
     use gepa_core::config::StopConditions;
     use gepa_core::{
-        Candidate, Dataset, Example, MetricSpec, Program, Purpose, Reply, Request, RunConfig,
-        RunSetup,
+        Candidate, Command, Dataset, Example, MetricSpec, Program, Purpose, Reply, Request,
+        RunConfig, RunSetup,
     };
 
     /// A scripted model (not an LLM): the task model answers correctly once the system prompt
@@ -219,20 +224,21 @@ mod tests {
         }
     }
 
-    fn run() -> (Engine, RunView) {
+    fn run() -> (EngineMirror, RunView) {
         run_reflecting("ALWAYS give the number only.")
     }
 
-    fn run_reflecting(proposal: &str) -> (Engine, RunView) {
-        let (engine, view, _) = run_steering(proposal, |_, _| ());
+    fn run_reflecting(proposal: &str) -> (EngineMirror, RunView) {
+        let (engine, view, _) = run_steering(proposal, |_, _| Vec::new());
         (engine, view)
     }
 
-    /// The scripted run, with `steer` called between every two steps (it may send commands).
+    /// The scripted run through the worker's host (each message round-tripped through serde,
+    /// as `postMessage` would), with `steer` asked for commands between every two steps.
     fn run_steering(
         proposal: &str,
-        mut steer: impl FnMut(&mut Engine, &RunView),
-    ) -> (Engine, RunView, Vec<Event>) {
+        mut steer: impl FnMut(&EngineMirror, &RunView) -> Vec<Command>,
+    ) -> (EngineMirror, RunView, Vec<Event>) {
         let examples: Vec<Example> =
             (0..6).map(|i| Example::new([("q", format!("n={i}"))], i.to_string())).collect();
         let setup = RunSetup {
@@ -245,67 +251,82 @@ mod tests {
             data: Dataset { train: examples[..3].to_vec(), val: examples[3..].to_vec() },
             metric: MetricSpec::ExactMatch { case_sensitive: false },
         };
-        let mut engine = Engine::new(setup).unwrap();
-        let mut view = RunView::new(&engine);
+        let mut host = Host::new();
+        let mut mirror = EngineMirror::new(setup.config.stop.max_rollouts, 0);
+        let mut view = RunView::new(&mirror);
         let mut all = Vec::new();
-        for now in 0..1_000 {
-            let requests = engine.take_requests(now);
-            let events = engine.drain_events();
-            view.update(&engine, &events);
-            all.extend(events);
-            if engine.is_finished() {
+        let start = ToHost::Start {
+            engine: 1,
+            setup: Box::new(setup),
+            extra: Vec::new(),
+            command: Command::Resume,
+            now: 0,
+        };
+        let mut out = host.handle(start);
+        for now in 1..1_000 {
+            let mut replies = Vec::new();
+            for message in out {
+                let FromHost::Update(mut update) = round_trip(&message) else {
+                    panic!("{message:?}")
+                };
+                mirror.apply(&mut update);
+                view.update(&mirror, &update.events);
+                all.extend(update.events);
+                replies.extend(update.requests.iter().map(|r| (r.id, scripted(r, proposal))));
+            }
+            if mirror.is_finished() {
                 break;
             }
-            for r in requests {
-                engine.handle_reply(r.id, scripted(&r, proposal), now);
+            let commands = steer(&mirror, &view);
+            out = host.handle(round_trip(&ToHost::Replies { engine: 1, replies, now }));
+            for command in commands {
+                out.extend(host.handle(ToHost::Command { engine: 1, command, now }));
             }
-            steer(&mut engine, &view);
-            let events = engine.drain_events();
-            view.update(&engine, &events);
-            all.extend(events);
         }
-        (engine, view, all)
+        (mirror, view, all)
+    }
+
+    fn round_trip<T: serde::Serialize + serde::de::DeserializeOwned>(message: &T) -> T {
+        serde_json::from_str(&serde_json::to_string(message).unwrap()).unwrap()
     }
 
     #[test]
     fn steering_shows_in_the_history_and_a_reopened_run_shows_the_same() {
         use crate::state::tree_model::TreeModel;
-        use gepa_core::{Command, Steer};
+        use gepa_core::Steer;
         let mut seen_pending = false;
         let mut steered = false;
-        let (engine, live, events) =
-            run_steering("ALWAYS give the number only.", |engine, view| {
-                if !steered && engine.pool().len() == 2 {
-                    steered = true;
-                    let edit = Candidate::new([("system", "ALWAYS answer with the number.")]);
-                    for command in [
-                        Command::Pin { candidate: 1 },
-                        Command::Unpin,
-                        Command::Pin { candidate: 0 },
-                        Command::Exclude { candidate: 1, excluded: true },
-                        Command::Feedback { candidate: 0, note: "Digits only.".into() },
-                        Command::AddCandidate { program: edit, parent: Some(0) },
-                    ] {
-                        engine.command(command, 0);
-                    }
-                } else if steered && !seen_pending {
-                    // The step right after steering: the markers are there, the edit is pending.
-                    let h = &view.history;
-                    assert_eq!((h.pinned, h.queued.as_slice()), (Some(0), [Some(0)].as_slice()));
-                    assert!(h.excluded.contains(&1));
-                    assert_eq!(h.notes, [(0, "Digits only.".to_owned())]);
-                    assert_eq!(
-                        (h.notes_on(0), h.notes_on(1)),
-                        (vec!["Digits only.".to_owned()], vec![])
-                    );
-                    let tree = TreeModel::build(h, false);
-                    let pending: Vec<_> = tree.nodes.iter().filter(|n| n.look.pending).collect();
-                    assert_eq!(pending.len(), 1, "the queued edit is drawn");
-                    assert!(tree.node(0).is_some_and(|n| n.look.pinned));
-                    assert!(tree.node(1).is_some_and(|n| n.look.excluded));
-                    seen_pending = true;
-                }
-            });
+        let (_, live, events) = run_steering("ALWAYS give the number only.", |engine, view| {
+            if !steered && engine.pool.len() == 2 {
+                steered = true;
+                let edit = Candidate::new([("system", "ALWAYS answer with the number.")]);
+                return vec![
+                    Command::Pin { candidate: 1 },
+                    Command::Unpin,
+                    Command::Pin { candidate: 0 },
+                    Command::Exclude { candidate: 1, excluded: true },
+                    Command::Feedback { candidate: 0, note: "Digits only.".into() },
+                    Command::AddCandidate { program: edit, parent: Some(0) },
+                ];
+            } else if steered && !seen_pending {
+                // The step right after steering: the markers are there, the edit is pending.
+                let h = &view.history;
+                assert_eq!((h.pinned, h.queued.as_slice()), (Some(0), [Some(0)].as_slice()));
+                assert!(h.excluded.contains(&1));
+                assert_eq!(h.notes, [(0, "Digits only.".to_owned())]);
+                assert_eq!(
+                    (h.notes_on(0), h.notes_on(1)),
+                    (vec!["Digits only.".to_owned()], vec![])
+                );
+                let tree = TreeModel::build(h, false);
+                let pending: Vec<_> = tree.nodes.iter().filter(|n| n.look.pending).collect();
+                assert_eq!(pending.len(), 1, "the queued edit is drawn");
+                assert!(tree.node(0).is_some_and(|n| n.look.pinned));
+                assert!(tree.node(1).is_some_and(|n| n.look.excluded));
+                seen_pending = true;
+            }
+            Vec::new()
+        });
         assert!(seen_pending);
         let h = &live.history;
         assert!(h.queued.is_empty(), "the edit was validated and admitted");
@@ -321,6 +342,7 @@ mod tests {
         )));
         // Reopened from its events in one go (as a run file or a saved run is), the history,
         // the tree and the log are exactly what the live page folded step by step.
+        let engine = EngineMirror::new(Some(40), 0);
         let mut reopened = RunView::new(&engine);
         reopened.update(&engine, &events);
         assert_eq!(reopened.history, live.history);
@@ -343,8 +365,8 @@ mod tests {
         assert_eq!(view.seed_score, Some(0.0));
         assert_eq!(view.best_score, Some(1.0));
         assert_eq!(view.improvement(), Some(1.0));
-        assert_eq!(view.best, engine.best());
-        assert_eq!(view.counters.rollouts, engine.rollouts_used());
+        assert_eq!(view.best, engine.snapshot.best);
+        assert_eq!(view.counters.rollouts, engine.snapshot.rollouts);
         assert!(view.counters.rollouts <= 40);
         assert_eq!(view.accepted, 1);
         assert!(view.stop_reason.is_some());
@@ -371,7 +393,7 @@ mod tests {
         use crate::state::history::Outcome;
         let (engine, view) = run();
         let h = &view.history;
-        assert_eq!(h.candidates.len(), engine.pool().len());
+        assert_eq!(h.candidates.len(), engine.pool.len());
         let child = &h.candidates[1];
         assert_eq!((child.parents.as_slice(), child.mean), ([0].as_slice(), 1.0));
         let proposal = &h.proposals[child.proposal.expect("linked to its proposal")];
@@ -387,7 +409,7 @@ mod tests {
         assert_eq!(h.front, [1].into_iter().collect());
         assert_eq!(h.best(), Some(1));
         assert!(child.admitted_at > h.candidates[0].admitted_at);
-        assert_eq!(h.rollouts, engine.rollouts_used());
+        assert_eq!(h.rollouts, engine.snapshot.rollouts);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! (or the list of what is missing: an invalid setup cannot start).
 
 use gepa_core::template::placeholders;
-use gepa_core::{Candidate, ChatMessage, Engine, Example, Program, RunConfig, RunSetup};
+use gepa_core::{Candidate, ChatMessage, Example, Program, RunConfig, RunSetup};
 use gepa_datasets::example_task::ExampleTask;
 use gepa_providers::Endpoints;
 use gepa_providers::price::PriceTable;
@@ -290,7 +290,9 @@ impl SetupParts<'_> {
             data: split.data,
             metric,
         };
-        if let Err(e) = Engine::new(setup.clone()) {
+        // What the engine checks, but the compile of custom scripts: the worker does that
+        // (`SetupSignals::script_problem`), the page does not carry the interpreter.
+        if let Err(e) = setup.validate_shape() {
             return Err(vec![format!("Setup: {e}")]);
         }
         Ok(RunPlan {

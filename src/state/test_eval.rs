@@ -1,7 +1,7 @@
 //! The held-out evaluation: the seed and the best candidate scored side by side on the test
 //! split, each with its own rollout count.
 
-use gepa_core::Engine;
+use super::engine_mirror::EngineMirror;
 
 /// One candidate's test score.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,12 +17,12 @@ pub struct TestScore {
 impl TestScore {
     /// Reads a finished evaluation engine (see `Engine::evaluation`).
     #[must_use]
-    pub fn of(engine: &Engine) -> TestScore {
-        let entry = engine.pool().first();
+    pub fn of(engine: &EngineMirror) -> TestScore {
+        let entry = engine.pool.first();
         TestScore {
             mean: entry.map_or(0.0, |e| e.mean_score),
             n: entry.map_or(0, |e| e.outputs.len()),
-            rollouts: engine.rollouts_used(),
+            rollouts: engine.snapshot.rollouts,
         }
     }
 }

@@ -201,7 +201,10 @@ fn metric(args: &InitArgs) -> Result<gepa_core::MetricSpec, String> {
         MetricKind::Spec => " (--metric-json)",
         _ => "",
     };
-    form.to_spec().map_err(|e| format!("--metric {}: {e}{hint}", args.metric))
+    // The CLI has the script interpreter: a custom script that does not compile is an error here.
+    let spec = form.to_spec().map_err(|e| format!("--metric {}: {e}{hint}", args.metric))?;
+    spec.validate().map_err(|e| format!("--metric {}: metric: {e}{hint}", args.metric))?;
+    Ok(spec)
 }
 
 /// The model settings: the preset and names from the flags.

@@ -12,16 +12,25 @@ use crate::data::Split;
 use crate::reflect::ScreenReject;
 use crate::request::Usage;
 
-/// Reads a map whose keys are example ids written as JSON strings. Needed because events are an
+/// Reads a map whose keys are example ids, written as JSON strings (run files) or as numbers
+/// (the worker's messages, which keep map keys as they are). Needed because events are an
 /// internally tagged enum: serde buffers their content, and a buffered string key does not turn
 /// back into a number by itself.
 fn u32_keys<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<u32, f64>, D::Error> {
-    let raw = BTreeMap::<String, f64>::deserialize(d)?;
+    #[derive(Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+    #[serde(untagged)]
+    enum Key {
+        Number(u32),
+        Text(String),
+    }
+    let raw = BTreeMap::<Key, f64>::deserialize(d)?;
     raw.into_iter()
-        .map(|(k, v)| {
-            k.parse::<u32>()
+        .map(|(k, v)| match k {
+            Key::Number(k) => Ok((k, v)),
+            Key::Text(k) => k
+                .parse::<u32>()
                 .map(|k| (k, v))
-                .map_err(|_| serde::de::Error::custom(format!("example id {k:?} is not a number")))
+                .map_err(|_| serde::de::Error::custom(format!("example id {k:?} is not a number"))),
         })
         .collect()
 }

@@ -203,8 +203,9 @@ impl SharedPrompt {
         self.program.validate(&self.components).map_err(|e| {
             LinkError::Limit(format!("the program does not fit its components: {e}"))
         })?;
+        // A script that does not compile is shown where it is loaded (the metric picker).
         self.metric
-            .validate()
+            .validate_shape()
             .map_err(|e| LinkError::Limit(format!("the metric is invalid: {e}")))?;
         Ok(())
     }

@@ -223,7 +223,8 @@ impl MetricForm {
             MetricKind::Spec => serde_json::from_str(&self.json)
                 .map_err(|e| format!("the metric JSON does not describe a metric: {e}"))?,
         };
-        spec.validate().map_err(|e| format!("metric: {e}"))?;
+        // Scripts are compiled where the interpreter is (the engine, or `try_on`).
+        spec.validate_shape().map_err(|e| format!("metric: {e}"))?;
         Ok(spec)
     }
 

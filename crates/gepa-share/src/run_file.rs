@@ -3,7 +3,7 @@
 //! name, parameters; never a base URL or a key). The browser exports and autosaves them; the CLI
 //! reads and writes the same format.
 
-use gepa_core::{Engine, Event, Example};
+use gepa_core::{Engine, Event, Example, RunSetup};
 use gepa_providers::{ModelParams, Preset};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -176,8 +176,25 @@ impl RunFile {
         saved_at_ms: u64,
     ) -> Result<RunFile, RunFileError> {
         let state = engine.save().map_err(|e| RunFileError::BadState(e.to_string()))?;
+        RunFile::from_state(&state, events, test, models, concurrency, title, saved_at_ms)
+    }
+
+    /// A run file from an engine's saved state (`Engine::save`) and the events up to it: what
+    /// the page writes, whose engine runs in a worker.
+    ///
+    /// # Errors
+    /// When `state` is not JSON.
+    pub fn from_state(
+        state: &str,
+        events: Vec<Event>,
+        test: Vec<Example>,
+        models: Models,
+        concurrency: usize,
+        title: String,
+        saved_at_ms: u64,
+    ) -> Result<RunFile, RunFileError> {
         let engine =
-            serde_json::from_str(&state).map_err(|e| RunFileError::BadState(e.to_string()))?;
+            serde_json::from_str(state).map_err(|e| RunFileError::BadState(e.to_string()))?;
         Ok(RunFile {
             format: FORMAT.into(),
             version: VERSION,
@@ -225,6 +242,23 @@ impl RunFile {
         }
         let current = migrate(text, version)?;
         serde_json::from_str(&current).map_err(|e| RunFileError::NotARunFile(e.to_string()))
+    }
+
+    /// The run's setup, read from its engine state without restoring the engine.
+    ///
+    /// # Errors
+    /// When the state holds no readable setup.
+    pub fn setup(&self) -> Result<RunSetup, RunFileError> {
+        let setup = self.engine.get("engine").and_then(|e| e.get("setup")).cloned();
+        let setup =
+            setup.ok_or_else(|| RunFileError::BadState("the run state has no setup".into()))?;
+        serde_json::from_value(setup).map_err(|e| RunFileError::BadState(format!("its setup: {e}")))
+    }
+
+    /// The engine state as text (what `Engine::restore` reads).
+    #[must_use]
+    pub fn state_text(&self) -> String {
+        self.engine.to_string()
     }
 
     /// Restores the engine.

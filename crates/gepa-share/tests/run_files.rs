@@ -156,6 +156,9 @@ fn every_released_run_file_version_still_opens_and_restores() {
             let text = std::fs::read_to_string(&path).unwrap();
             let file = RunFile::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             let mut engine = file.restore().unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            // The page reads the setup without restoring the engine (that happens in its worker).
+            assert_eq!(&file.setup().unwrap(), engine.setup(), "{}", path.display());
+            assert!(Engine::restore(&file.state_text()).is_ok());
             run(&mut engine, usize::MAX);
             assert!(engine.is_finished(), "{} can be continued to the end", path.display());
             seen += 1;

@@ -7,13 +7,20 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
-// Sizes of what the page downloads before it runs.
-for (const ext of ['.wasm', '.js', '.css']) {
-  const files = readdirSync('../../dist').filter((f) => f.endsWith(ext));
-  const raw = files.reduce((n, f) => n + readFileSync(`../../dist/${f}`).length, 0);
-  const gz = files.reduce((n, f) => n + gzipSync(readFileSync(`../../dist/${f}`), { level: 9 }).length, 0);
-  console.log(JSON.stringify({ bench: 'size', kind: ext, raw_kb: +(raw / 1024).toFixed(1), gzip_kb: +(gz / 1024).toFixed(1) }));
-}
+// Sizes: what the page downloads before it runs (index.html loads the gepa-playground files),
+// and the engine worker, which the page starts after its first paint.
+const size = (part, test) => {
+  for (const ext of ['.wasm', '.js', '.css']) {
+    const files = readdirSync('../../dist').filter((f) => f.endsWith(ext) && test(f));
+    if (!files.length) continue;
+    const raw = files.reduce((n, f) => n + readFileSync(`../../dist/${f}`).length, 0);
+    const gz = files.reduce((n, f) => n + gzipSync(readFileSync(`../../dist/${f}`), { level: 9 }).length, 0);
+    console.log(JSON.stringify({ bench: 'size', part, kind: ext, raw_kb: +(raw / 1024).toFixed(1), gzip_kb: +(gz / 1024).toFixed(1) }));
+  }
+};
+const worker = (f) => f.startsWith('gepa-worker') || f === 'engine-worker.js';
+size('up front', (f) => !worker(f));
+size('worker, after first paint', worker);
 
 const port = 47899;
 const server = spawn('node', ['serve.mjs', '../../dist', String(port)], { stdio: 'ignore' });

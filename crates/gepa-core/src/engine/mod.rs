@@ -674,27 +674,40 @@ impl Engine {
 }
 
 fn validate_setup(setup: &RunSetup) -> Result<(), String> {
-    if setup.seed.is_empty() {
-        return Err("the seed program needs at least one component".into());
-    }
-    setup.config.validate()?;
-    setup.program.validate(&setup.seed)?;
-    setup.metric.validate()?;
-    if setup.data.train.is_empty() {
-        return Err("the training set is empty: add examples".into());
-    }
-    if setup.program.used_components(&setup.seed).is_empty() {
-        return Err(
-            "the program uses none of the seed's components, so there is nothing to optimise"
-                .into(),
-        );
-    }
-    if setup.config.frontier.needs_objectives() && !setup.metric.reports_objectives() {
-        return Err(
-            "objective, hybrid and cartesian fronts need a metric that reports objectives: \
+    setup.validate_shape()?;
+    setup.metric.validate()
+}
+
+impl RunSetup {
+    /// Checks what [`Engine::new`] checks, except that custom metric scripts compile (see
+    /// [`MetricSpec::validate_shape`]): what a page can check without the script interpreter.
+    ///
+    /// # Errors
+    /// A message naming what is wrong.
+    pub fn validate_shape(&self) -> Result<(), String> {
+        let setup = self;
+        if setup.seed.is_empty() {
+            return Err("the seed program needs at least one component".into());
+        }
+        setup.config.validate()?;
+        setup.program.validate(&setup.seed)?;
+        setup.metric.validate_shape()?;
+        if setup.data.train.is_empty() {
+            return Err("the training set is empty: add examples".into());
+        }
+        if setup.program.used_components(&setup.seed).is_empty() {
+            return Err(
+                "the program uses none of the seed's components, so there is nothing to optimise"
+                    .into(),
+            );
+        }
+        if setup.config.frontier.needs_objectives() && !setup.metric.reports_objectives() {
+            return Err(
+                "objective, hybrid and cartesian fronts need a metric that reports objectives: \
                     use a combination of metrics with objectives on"
-                .into(),
-        );
+                    .into(),
+            );
+        }
+        Ok(())
     }
-    Ok(())
 }

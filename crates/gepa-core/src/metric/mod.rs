@@ -164,6 +164,19 @@ impl MetricSpec {
     /// # Errors
     /// A message naming the bad parameter.
     pub fn validate(&self) -> Result<(), String> {
+        self.check(true)
+    }
+
+    /// Checks every parameter except that custom scripts compile: what a page can check
+    /// without the script interpreter (the engine checks the scripts when a run starts).
+    ///
+    /// # Errors
+    /// A message naming the bad parameter.
+    pub fn validate_shape(&self) -> Result<(), String> {
+        self.check(false)
+    }
+
+    fn check(&self, scripts: bool) -> Result<(), String> {
         match self {
             MetricSpec::Judge { scale, .. } if *scale < 2 => {
                 Err("a judge scale needs at least 2 points".into())
@@ -181,7 +194,7 @@ impl MetricSpec {
             {
                 Err("a choice metric needs at least two labels".into())
             }
-            MetricSpec::Custom { script } => {
+            MetricSpec::Custom { script } if scripts => {
                 custom::check(script).map_err(|e| format!("custom metric, {e}"))
             }
             MetricSpec::Combination { parts, .. } => {
@@ -201,7 +214,7 @@ impl MetricSpec {
                     if matches!(part.metric, MetricSpec::Combination { .. }) {
                         return Err("combinations cannot be nested".into());
                     }
-                    part.metric.validate().map_err(|e| format!("{}: {e}", part.name))?;
+                    part.metric.check(scripts).map_err(|e| format!("{}: {e}", part.name))?;
                 }
                 let mut names: Vec<&str> = parts.iter().map(|p| p.name.as_str()).collect();
                 names.sort_unstable();
@@ -212,6 +225,16 @@ impl MetricSpec {
                 Ok(())
             }
             _ => Ok(()),
+        }
+    }
+
+    /// True when it runs a custom script (which only the engine's interpreter can check).
+    #[must_use]
+    pub fn has_script(&self) -> bool {
+        match self {
+            MetricSpec::Custom { .. } => true,
+            MetricSpec::Combination { parts, .. } => parts.iter().any(|p| p.metric.has_script()),
+            _ => false,
         }
     }
 

@@ -446,3 +446,23 @@ fn every_miss_states_the_expected_answer_and_what_was_wrong() {
         assert!(stated, "{metric:?}: states the expected answer: {}", got.feedback);
     }
 }
+
+// The page checks a metric's shape without the script interpreter; the engine (in the page's
+// worker, or the CLI) compiles the script.
+#[test]
+fn the_shape_check_leaves_scripts_to_the_interpreter() {
+    let broken = MetricSpec::Custom { script: "if output == {".into() };
+    assert!(broken.has_script());
+    assert_eq!(broken.validate_shape(), Ok(()));
+    assert!(broken.validate().unwrap_err().contains("line 1"));
+    let combined = MetricSpec::Combination {
+        parts: vec![crate::metric::Part { name: "script".into(), weight: 1.0, metric: broken }],
+        objectives: false,
+    };
+    assert!(combined.has_script());
+    assert_eq!(combined.validate_shape(), Ok(()));
+    assert!(combined.validate().is_err());
+    let bad_choice = MetricSpec::Choice { labels: vec!["one".into()] };
+    assert!(!bad_choice.has_script());
+    assert!(bad_choice.validate_shape().is_err(), "everything else is still checked");
+}

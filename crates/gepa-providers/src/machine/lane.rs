@@ -22,6 +22,10 @@ pub(super) struct Lane {
     pub(super) faults: u64,
     /// Retries scheduled.
     pub(super) retries: u64,
+    /// A call here failed in a way that pauses the run (refused, or given up): nothing more
+    /// starts until the run resumes ([`super::CallMachine::forgive`]), so a wrong key costs one
+    /// refused call, not one per slot, whatever the engine is still doing.
+    pub(super) held: bool,
 }
 
 impl Lane {
@@ -33,12 +37,13 @@ impl Lane {
             last_error: None,
             faults: 0,
             retries: 0,
+            held: false,
         }
     }
 
     /// The next queued call that may start now, if any (the caller starts it).
     pub(super) fn next_to_start(&mut self, now_ms: u64) -> Option<CallId> {
-        if self.queue.is_empty() || self.limiter.permit(now_ms) != Permit::Go {
+        if self.held || self.queue.is_empty() || self.limiter.permit(now_ms) != Permit::Go {
             return None;
         }
         let call = self.queue.pop_front()?;
@@ -63,7 +68,7 @@ impl Lane {
     /// When the endpoint next lets a queued call start because a backoff ends, if it is waiting
     /// for one.
     pub(super) fn wake_at(&self, now_ms: u64) -> Option<u64> {
-        if self.queue.is_empty() {
+        if self.held || self.queue.is_empty() {
             return None;
         }
         match self.limiter.permit(now_ms) {

@@ -181,11 +181,13 @@ impl CallMachine {
         self.settings.use_cache = on;
     }
 
-    /// Starts every endpoint's patience window afresh (the user resumed a paused run: its
-    /// calls deserve the whole window again).
+    /// Starts every endpoint's patience window afresh and lets endpoints held after a failure
+    /// start calls again (the user resumed a paused run: its calls deserve the whole window
+    /// again).
     pub fn forgive(&mut self) {
         for lane in self.lanes.values_mut() {
             lane.failing_since = None;
+            lane.held = false;
         }
     }
 
@@ -293,6 +295,7 @@ impl CallMachine {
                     None => {
                         let role = entry.role;
                         self.calls.remove(&call);
+                        lane_state.held = true;
                         let message = gave_up(role, &lane, preset, &error, failing_for);
                         self.reply(
                             call,
@@ -307,10 +310,13 @@ impl CallMachine {
                     FailureKind::Content => {
                         Reply::Failed { failure: FailureKind::Content, error: error.to_string() }
                     }
-                    FailureKind::Transport => Reply::Failed {
-                        failure: FailureKind::Transport,
-                        error: refused(entry.role, &lane, preset, &error),
-                    },
+                    FailureKind::Transport => {
+                        lane_state.held = true;
+                        Reply::Failed {
+                            failure: FailureKind::Transport,
+                            error: refused(entry.role, &lane, preset, &error),
+                        }
+                    }
                 };
                 self.reply(call, reply);
             }

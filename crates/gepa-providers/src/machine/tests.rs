@@ -340,6 +340,32 @@ fn causes_no_retry_can_fix_end_the_call_at_once_with_the_fix() {
     }
 }
 
+// A wrong key pauses the run, but the engine hears of it only after the reply is handed back
+// (in the browser, from another thread): until then the endpoint must not start the calls
+// still queued, or each of them is refused too.
+#[test]
+fn a_refused_call_holds_its_endpoint_until_the_run_resumes() {
+    let mut shell = Shell::without_cache(1);
+    let first = shell.submit(ModelRole::Task, "a");
+    let waiting: Vec<CallId> =
+        ["b", "c", "d"].iter().map(|q| shell.submit(ModelRole::Task, q)).collect();
+    shell.poll();
+    assert_eq!(shell.sends.len(), 1);
+    shell.answer(Ok(response(401, &[], r#"{"error":{"message":"bad key"}}"#)));
+    assert!(matches!(shell.replies[&first], Reply::Failed { .. }));
+    assert!(shell.sends.is_empty(), "nothing else is sent to the refusing endpoint");
+    assert_eq!(shell.machine.next_wake(shell.now), None);
+    let other = shell.submit(ModelRole::Reflection, "elsewhere");
+    shell.poll();
+    assert_eq!(shell.sends.len(), 1, "other endpoints go on");
+    shell.answer(ok());
+    assert!(shell.replies.contains_key(&other));
+    // Resumed (with a fixed key): the waiting calls go out again, in order.
+    shell.machine.forgive();
+    shell.poll();
+    assert_eq!(shell.sends.iter().map(|s| s.0).collect::<Vec<_>>(), waiting[..1]);
+}
+
 #[test]
 fn a_fixed_endpoint_applies_to_waiting_calls_and_retries_and_gets_fresh_patience() {
     let mut shell = Shell::without_cache(1);

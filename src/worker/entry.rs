@@ -1,0 +1,44 @@
+//! The worker's end: runs in the `engine_worker` binary, turns each message into a call of
+//! [`Host::handle`] and posts the answers back. Nothing is decided here.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use serde::Serialize;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+use super::host::Host;
+use super::protocol::{FromHost, ToHost};
+
+/// Listens for the page's messages (the worker's whole life).
+pub fn serve() {
+    let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let host = Rc::new(RefCell::new(Host::new()));
+    let reply_to = scope.clone();
+    let on_message =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            let answers = match serde_wasm_bindgen::from_value::<ToHost>(event.data()) {
+                Ok(message) => host.borrow_mut().handle(message),
+                // A page of another version (an old tab after an update) gets told, not ignored.
+                Err(e) => vec![FromHost::Failed {
+                    engine: 0,
+                    error: format!("the optimiser could not read a message ({e}): reload the page"),
+                }],
+            };
+            for answer in &answers {
+                post(&reply_to, answer);
+            }
+        });
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    post(&scope, &FromHost::Ready);
+}
+
+fn post(scope: &web_sys::DedicatedWorkerGlobalScope, message: &FromHost) {
+    let serializer =
+        serde_wasm_bindgen::Serializer::new().serialize_large_number_types_as_bigints(true);
+    if let Ok(value) = message.serialize(&serializer) {
+        let _ = scope.post_message(&value);
+    }
+}
