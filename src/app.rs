@@ -25,6 +25,7 @@ pub fn App() -> impl IntoView {
     if let Some(n) = bench_tree_size() {
         return view! { <TreeBench n=n/> }.into_any();
     }
+    #[cfg(feature = "bench-messages")]
     if bench_query().split('&').any(|kv| kv == "bench=messages") {
         return view! { <crate::components::message_bench::MessageBench/> }.into_any();
     }

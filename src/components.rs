@@ -15,6 +15,7 @@ pub mod example_gallery;
 pub mod export_panel;
 pub mod field_problems;
 pub mod imported_result;
+#[cfg(feature = "bench-messages")]
 pub mod message_bench;
 pub mod metric_picker;
 pub mod program_editor;

@@ -4,7 +4,6 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use serde::Serialize;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
@@ -18,7 +17,8 @@ pub fn serve() {
     let reply_to = scope.clone();
     let on_message =
         Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
-            let answers = match serde_wasm_bindgen::from_value::<ToHost>(event.data()) {
+            let text = event.data().as_string().unwrap_or_default();
+            let answers = match serde_json::from_str::<ToHost>(&text) {
                 Ok(message) => host.borrow_mut().handle(message),
                 // A page of another version (an old tab after an update) gets told, not ignored.
                 Err(e) => vec![FromHost::Failed {
@@ -36,9 +36,7 @@ pub fn serve() {
 }
 
 fn post(scope: &web_sys::DedicatedWorkerGlobalScope, message: &FromHost) {
-    let serializer =
-        serde_wasm_bindgen::Serializer::new().serialize_large_number_types_as_bigints(true);
-    if let Ok(value) = message.serialize(&serializer) {
-        let _ = scope.post_message(&value);
+    if let Ok(text) = serde_json::to_string(message) {
+        let _ = scope.post_message(&JsValue::from_str(&text));
     }
 }

@@ -1,13 +1,13 @@
 //! The page's end of the engine worker. The worker (`src/bin/engine_worker.rs`) is started after
 //! the first paint; messages sent before it says it is ready wait in a queue, so a user who
-//! presses Start at once only waits for the worker to load. Every value crosses as a JavaScript
-//! value made by serde-wasm-bindgen (no JSON text in between).
+//! presses Start at once only waits for the worker to load. Messages cross as JSON text made by
+//! serde_json: measured faster than serde-wasm-bindgen values for these messages, and the page
+//! already carries serde_json's readers for the same types (BENCHMARKS.md).
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use serde::Serialize;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
@@ -81,7 +81,8 @@ impl EngineLink {
         let link = self.clone();
         let on_message = Listener::new(move |event: web_sys::Event| {
             let Some(event) = event.dyn_ref::<web_sys::MessageEvent>() else { return };
-            match serde_wasm_bindgen::from_value::<FromHost>(event.data()) {
+            let text = event.data().as_string().unwrap_or_default();
+            match serde_json::from_str::<FromHost>(&text) {
                 Ok(message) => link.receive(message),
                 Err(e) => link.break_down(format!(
                     "the optimiser sent a message the page cannot read ({e}): reload the page"
@@ -151,10 +152,8 @@ impl EngineLink {
     }
 
     fn post(&self, message: &ToHost) {
-        let serializer =
-            serde_wasm_bindgen::Serializer::new().serialize_large_number_types_as_bigints(true);
-        let value = match message.serialize(&serializer) {
-            Ok(value) => value,
+        let value = match serde_json::to_string(message) {
+            Ok(text) => JsValue::from_str(&text),
             Err(e) => {
                 self.break_down(format!(
                     "the page could not send a message to the optimiser ({e})"

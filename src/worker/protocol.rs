@@ -1,7 +1,7 @@
 //! The messages between the page and the engine worker. The page never holds an `Engine`: it
 //! sends these and folds what comes back into an [`crate::state::engine_mirror::EngineMirror`].
-//! Both sides are plain serde values (serde-wasm-bindgen turns them into JavaScript values for
-//! `postMessage`); the host that answers them is [`super::host::Host`], tested natively.
+//! Both sides are plain serde values, sent through `postMessage` as JSON text; the host that
+//! answers them is [`super::host::Host`], tested natively.
 
 use gepa_core::engine::{FlightView, PoolEntry, Spend};
 use gepa_core::{Candidate, Command, Event, Example, Reply, Request, RunSetup, Status};

@@ -1,7 +1,8 @@
 // The worker's messages, serde-wasm-bindgen values vs JSON text (not a test): builds the
 // messages of the run in RUN_FILE on the page (`?bench=messages`) and times both ways through
 // structuredClone and back. Prints one JSON line; BENCHMARKS.md records the numbers.
-// Usage (from tests/e2e, after `./dev build`): node bench/messages.mjs [RUN_FILE]
+// Usage (from tests/e2e): FEATURES=bench-messages ../../dev build target/dist-bench, then
+//   node bench/messages.mjs [RUN_FILE]   (the page is not in the shipped build)
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { readFileSync } from 'node:fs';
 const runFile = process.argv[2] ?? '../../crates/gepa-share/tests/fixtures/run-v1.json';
 const text = readFileSync(runFile, 'utf8');
 const port = 47898;
-const server = spawn('node', ['serve.mjs', '../../dist', String(port)], { stdio: 'ignore' });
+const server = spawn('node', ['serve.mjs', '../../target/dist-bench', String(port)], { stdio: 'ignore' });
 await new Promise((r) => setTimeout(r, 500));
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
