@@ -6,6 +6,7 @@ pub mod dataset_draft;
 pub mod endpoint_form;
 pub mod engine_mirror;
 pub mod event_log;
+pub mod example_tasks;
 pub mod heatmap;
 pub mod history;
 pub mod imported;

@@ -1,30 +1,16 @@
 use gepa_datasets::example_task::ExampleTask;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::setup_context::SetupSignals;
 use crate::state::dataset_draft::DatasetDraft;
 use crate::state::metric_form::MetricForm;
 use crate::state::setup::{ProgramDraft, from_example, replaces_work};
-use crate::transport::fetch_text;
-
-async fn load_examples() -> Result<Vec<ExampleTask>, String> {
-    let index: Vec<String> = serde_json::from_str(&fetch_text("examples/index.json").await?)
-        .map_err(|e| format!("examples/index.json: {e}"))?;
-    let mut tasks = Vec::with_capacity(index.len());
-    for id in index {
-        let text = fetch_text(&format!("examples/{id}.json")).await?;
-        tasks.push(serde_json::from_str(&text).map_err(|e| format!("examples/{id}.json: {e}"))?);
-    }
-    Ok(tasks)
-}
 
 /// The example tasks: one click fills in the data, the seed prompt and the metric.
 #[component]
 pub fn ExampleGallery() -> impl IntoView {
     let setup = expect_context::<SetupSignals>();
-    let tasks = RwSignal::new(None::<Result<Vec<ExampleTask>, String>>);
-    spawn_local(async move { tasks.set(Some(load_examples().await)) });
+    let tasks = RwSignal::new(Some(crate::state::example_tasks::all()));
     // What the last pick replaced, while it can be put back.
     let undo = RwSignal::new(None::<(String, DatasetDraft, ProgramDraft, MetricForm)>);
     let pick = move |task: ExampleTask| {

@@ -378,8 +378,7 @@ mod tests {
     use gepa_providers::Preset;
 
     fn example(id: &str) -> ExampleTask {
-        let path = format!("{}/static/examples/{id}.json", env!("CARGO_MANIFEST_DIR"));
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+        crate::state::example_tasks::get(id).unwrap()
     }
 
     fn local_endpoint() -> EndpointForm {
