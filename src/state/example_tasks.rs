@@ -21,7 +21,9 @@ const TASKS: [(&str, &str); 5] = [
 pub fn all() -> Result<Vec<ExampleTask>, String> {
     TASKS
         .iter()
-        .map(|(id, text)| serde_json::from_str(text).map_err(|e| format!("examples/{id}.json: {e}")))
+        .map(|(id, text)| {
+            serde_json::from_str(text).map_err(|e| format!("examples/{id}.json: {e}"))
+        })
         .collect()
 }
 
