@@ -239,13 +239,8 @@ impl RunController {
             let mirror = EngineMirror::new(plan.setup.config.stop.max_rollouts, past.len());
             // A new run shows at once; a saved run once the worker has restored it (its
             // counters are in its state, not in the page).
-            if matches!(source, Source::Run { .. }) {
-                let mut view = RunView::new(&mirror);
-                view.update(&mirror, &past);
-                self.view.set(Some(view));
-            } else {
-                self.view.set(None);
-            }
+            let new_run = matches!(source, Source::Run { .. });
+            self.view.set(new_run.then(|| RunView::new(&mirror)));
             self.events.set_value(past);
             self.saved.set_value(Some(saved));
             self.test.set(TestEval::default());
@@ -255,19 +250,15 @@ impl RunController {
             self.compare.set(None);
             self.seed.set(Some(plan.setup.seed.clone()));
             let on_change = Rc::new(move |engine: &EngineMirror, events: Vec<gepa_core::Event>| {
-                if self.view.with_untracked(Option::is_some) {
-                    self.view.update(|v| {
-                        if let Some(v) = v {
-                            v.update(engine, &events);
-                        }
+                self.view.update(|v| {
+                    let view = v.get_or_insert_with(|| {
+                        // The first update of a saved run: its history so far comes first.
+                        let mut view = RunView::new(engine);
+                        self.events.with_value(|past| view.update(engine, past));
+                        view
                     });
-                } else {
-                    // The first update of a saved run: its whole history at once.
-                    let mut view = RunView::new(engine);
-                    self.events.with_value(|past| view.update(engine, past));
                     view.update(engine, &events);
-                    self.view.set(Some(view));
-                }
+                });
                 let best = engine.best_candidate();
                 if self.best.with_untracked(|old| *old != best) {
                     self.best.set(best);

@@ -10,6 +10,7 @@ pub mod example_tasks;
 pub mod heatmap;
 pub mod history;
 pub mod imported;
+pub mod metric_try;
 pub mod problems;
 pub mod quick_start;
 pub use gepa_share::metric_form;

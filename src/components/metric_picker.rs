@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use crate::components::field_problems::{FieldProblems, SetupProblems};
 use crate::setup_context::SetupSignals;
 use crate::state::metric_form::{MetricForm, MetricKind};
+use crate::state::metric_try::TryRow;
 use crate::worker::link::{EngineLink, Latest};
 
 /// Metric kind, its options, and "try it on a row".
@@ -71,26 +72,21 @@ pub fn MetricPicker() -> impl IntoView {
     let tried = RwSignal::new(None::<String>);
     let latest = Latest::new();
     Effect::new(move |_| {
-        let output = sample.get();
         let example = setup.dataset.with(|d| d.first_train_example());
+        let step = TryRow::of(example, sample.get());
         let form = metric.get();
         let question = latest.ask();
-        let Some(example) = example else {
-            tried.set(None);
-            return;
-        };
-        if output.is_empty() {
-            tried.set(Some(format!(
-                "Expected answer of the first training row: \"{}\". Type an output to score it.",
-                example.expected
-            )));
-            return;
-        }
-        EngineLink::get().try_metric(form, example, output, move |answer| {
-            if latest.is_latest(question) {
-                tried.set(Some(answer.unwrap_or_else(|e| e)));
+        match step {
+            TryRow::Nothing => tried.set(None),
+            TryRow::Hint(hint) => tried.set(Some(hint)),
+            TryRow::Score { example, output } => {
+                EngineLink::get().try_metric(form, example, output, move |answer| {
+                    if latest.is_latest(question) {
+                        tried.set(Some(answer.unwrap_or_else(|e| e)));
+                    }
+                });
             }
-        });
+        }
     });
     let tried = move || tried.get();
     view! {
