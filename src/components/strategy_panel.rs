@@ -1,4 +1,5 @@
 use gepa_core::config::{Acceptance, MergeConfig};
+use gepa_core::reflect::ReflectionMode;
 use gepa_core::select::Selection;
 use gepa_providers::price::PriceTable;
 use leptos::prelude::*;
@@ -105,6 +106,14 @@ pub fn StrategyPanel() -> impl IntoView {
                     <option value="pareto" selected=move || strategy.with(|s| matches!(s.config.selection, Selection::Pareto))>"Pareto front (GEPA)"</option>
                     <option value="best" selected=move || strategy.with(|s| matches!(s.config.selection, Selection::CurrentBest))>"Current best"</option>
                     <option value="epsilon" selected=move || strategy.with(|s| matches!(s.config.selection, Selection::EpsilonGreedy { .. }))>"ε-greedy (0.1)"</option>
+                </select>
+                <label for="opt-reflection-mode">"The reflection model writes"</label>
+                <select id="opt-reflection-mode" on:change=move |ev| {
+                    let mode = if event_target_value(&ev) == "rewrite" { ReflectionMode::Rewrite } else { ReflectionMode::Edit };
+                    strategy.update(|s| s.config.reflection_mode = mode);
+                }>
+                    <option value="edit" selected=move || strategy.with(|s| s.config.reflection_mode == ReflectionMode::Edit)>"edits to the text (add, replace or delete a rule)"</option>
+                    <option value="rewrite" selected=move || strategy.with(|s| s.config.reflection_mode == ReflectionMode::Rewrite)>"the whole text again (the reference's way)"</option>
                 </select>
                 <label for="opt-acceptance">"Accept a proposal when"</label>
                 <select id="opt-acceptance" on:change=move |ev| {

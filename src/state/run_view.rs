@@ -400,7 +400,8 @@ mod tests {
         assert_eq!(proposal.parent, 0);
         assert_eq!(proposal.component, "system");
         assert!(proposal.prompt.contains("Answer."), "the request shows the parent's text");
-        assert_eq!(proposal.proposal, "ALWAYS give the number only.");
+        // The scripted reply is prose; edit mode (the default) adds it to the parent's text.
+        assert_eq!(proposal.proposal, "Answer.\nALWAYS give the number only.");
         assert_eq!(proposal.parent_eval.examples.len(), 3);
         assert_eq!(proposal.parent_eval.sum(), 0.0);
         assert_eq!(proposal.child_eval.as_ref().map(|e| e.sum()), Some(3.0));

@@ -165,7 +165,10 @@ pub struct RunConfig {
     pub max_component_chars: Option<usize>,
     /// The meta-prompt used for reflection (`Reference` = the reference's structure).
     pub reflection_style: ReflectionStyle,
-    /// Whether the reflection model rewrites the whole text or replies with edits to it.
+    /// Whether the reflection model rewrites the whole text or replies with edits to it. The
+    /// default is edits, picked by `bench/quality.sh` (BENCHMARKS.md: with Qwen2.5-Coder-0.5B,
+    /// edit mode scored higher held-out in every paired run and took a fraction of the time;
+    /// rewrite replies are long and often cut off).
     pub reflection_mode: ReflectionMode,
     /// How many more times the reflection model is asked, with what was wrong, when screening
     /// rejects its proposal (0 = the reference: give up and move on). Costs reflection calls,
@@ -206,7 +209,7 @@ impl Default for RunConfig {
             screen_proposals: true,
             max_component_chars: None,
             reflection_style: ReflectionStyle::Rules,
-            reflection_mode: ReflectionMode::Rewrite,
+            reflection_mode: ReflectionMode::Edit,
             reflection_retries: 2,
             reuse_minibatch_results: false,
             budget_mode: BudgetMode::Strict,

@@ -7,7 +7,7 @@ mod support;
 
 use gepa_core::config::{BudgetMode, MergeConfig, StopConditions};
 use gepa_core::events::{EvalTarget, Origin, Rejection, Steer, charged_rollouts};
-use gepa_core::reflect::ScreenReject;
+use gepa_core::reflect::{ReflectionMode, ScreenReject};
 use gepa_core::{
     Candidate, Command, Dataset, Engine, Event, Example, FailureKind, MetricSpec, Program, Purpose,
     Reply, RunConfig, RunSetup, Split, Status, StopReason,
@@ -213,6 +213,8 @@ fn normalize_counter(reply: Reply) -> Reply {
 #[test]
 fn merge_and_parallel_proposals_scenario_snapshot() {
     let config = RunConfig {
+        // The scripted model replies with whole texts.
+        reflection_mode: ReflectionMode::Rewrite,
         seed: 5,
         proposals_per_iteration: 2,
         merge: Some(MergeConfig { max_merges: 2, subsample_size: 3, val_overlap_floor: 2 }),
@@ -248,6 +250,8 @@ fn check_snapshot(name: &str, actual: &str) {
 #[test]
 fn unusable_proposals_are_screened_at_zero_rollout_cost() {
     let config = RunConfig {
+        // The scripted model replies with whole texts.
+        reflection_mode: ReflectionMode::Rewrite,
         seed: 0,
         cache_evaluations: false,
         reflection_retries: 0,
@@ -299,6 +303,8 @@ fn unusable_proposals_are_screened_at_zero_rollout_cost() {
 #[test]
 fn a_duplicate_of_a_pool_candidate_is_rejected_before_evaluation() {
     let config = RunConfig {
+        // The scripted model replies with whole texts.
+        reflection_mode: ReflectionMode::Rewrite,
         seed: 0,
         stop: StopConditions { max_iterations: Some(3), ..budget(500) },
         selection: gepa_core::select::Selection::CurrentBest,

@@ -13,8 +13,10 @@ use gepa_core::reflect::{ReflectionMode, ScreenReject};
 use gepa_core::{Engine, Event, Purpose, Reply, Request, RunConfig, Usage};
 use support::{arithmetic_data, drive, scripted_task, summarize, two_component_setup};
 
+/// One iteration, in rewrite mode unless a test says otherwise.
 fn one_iteration(mut config: RunConfig) -> RunConfig {
     config.seed = 0;
+    config.reflection_mode = ReflectionMode::Rewrite;
     config.cache_evaluations = false;
     config.stop =
         StopConditions { max_iterations: Some(1), max_rollouts: Some(500), ..Default::default() };
@@ -176,6 +178,34 @@ fn edit_mode_applies_the_edits_and_asks_again_when_they_change_nothing() {
         engine.pool()[1].candidate.get("add_rule"),
         Some(format!("Be helpful.\n{GOOD_ADD_RULE}").as_str()),
         "the parent's text is kept and the rule added"
+    );
+}
+
+// Both replies seen with Qwen2.5-Coder-0.5B in edit mode: an ADD of a sentence the text already
+// has, then the rule in plain prose without an edit line.
+#[test]
+fn edit_mode_corrects_in_edit_terms_and_takes_a_prose_reply_as_a_rule_to_add() {
+    let config =
+        RunConfig { reflection_mode: ReflectionMode::Edit, ..one_iteration(RunConfig::default()) };
+    let (engine, events, asks) = run(config, |_, n| match n {
+        1 => Reply::text("ADD: Be helpful."),
+        _ => Reply::text(GOOD_ADD_RULE),
+    });
+    assert_eq!(asks.len(), 2);
+    let retries = retried(&events);
+    assert_eq!(retries.len(), 1);
+    assert_eq!(retries[0].1, ScreenReject::SameAsParent);
+    assert!(
+        retries[0].2.contains("already says that") && retries[0].2.contains("ADD:"),
+        "{}",
+        retries[0].2
+    );
+    assert!(!retries[0].2.contains("``` block"), "no whole text is asked for: {}", retries[0].2);
+    assert_eq!(accepted(&events), 1);
+    assert_eq!(
+        engine.pool()[1].candidate.get("add_rule"),
+        Some(format!("Be helpful.\n{GOOD_ADD_RULE}").as_str()),
+        "the prose is a rule added to the parent's text"
     );
 }
 

@@ -96,7 +96,7 @@ fn a_run_reports_requests_events_admissions_and_its_state_at_save_points() {
     let admitted: Vec<&gepa_core::engine::PoolEntry> =
         all.iter().flat_map(|u| u.admitted.iter()).collect();
     assert_eq!(admitted.len(), 2, "each admitted candidate is sent once");
-    assert!(admitted[1].candidate.get("system").unwrap().starts_with("ALWAYS"));
+    assert!(admitted[1].candidate.get("system").unwrap().ends_with("ALWAYS give the number only."));
     for update in &all {
         let save_point = update.events.iter().any(gepa_core::Event::is_save_point);
         if save_point {

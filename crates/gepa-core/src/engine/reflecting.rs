@@ -15,7 +15,8 @@ use crate::message::ChatMessage;
 use crate::program::Program;
 use crate::reflect::{
     ReflectionMode, ReflectiveRecord, ScreenReject, apply_edits, closes_its_blocks,
-    extract_proposal, reflection_messages, salvage_cut_off, screen_text, unwrap_json_instruction,
+    extract_proposal, parse_edits, reflection_messages, salvage_cut_off, screen_text,
+    unwrap_json_instruction,
 };
 use crate::request::{ModelRole, Purpose, Reply};
 
@@ -235,7 +236,8 @@ impl Engine {
         let iteration = self.flights[fi].it.iteration;
         let parent = self.flights[fi].it.tasks[job.task].parent;
         let available = self.available_placeholders(&job.component);
-        let correction = reason.correction(&job.component, &available);
+        let correction =
+            reason.correction(&job.component, &available, self.setup.config.reflection_mode);
         if job.messages.is_empty() {
             // A run saved by an older build: start the conversation afresh.
             job.messages = vec![ChatMessage::user(correction.clone())];
@@ -307,12 +309,16 @@ impl Engine {
         let mut salvaged = false;
         let mut proposal = match config.reflection_mode {
             ReflectionMode::Edit => {
-                // A cut-off edit list keeps its complete lines.
+                // A cut-off edit list keeps its complete lines; cut-off prose is not taken.
                 let usable = if cut_short {
                     raw.rsplit_once('\n').map_or("", |(complete, _)| complete)
                 } else {
                     raw.as_str()
                 };
+                if cut_short && parse_edits(usable).is_empty() {
+                    let problem = screened(ScreenReject::Truncated);
+                    return Reading { raw, proposal: String::new(), problem, salvaged: false };
+                }
                 match apply_edits(parent_text, usable) {
                     Ok(text) => text,
                     Err(reason) => {

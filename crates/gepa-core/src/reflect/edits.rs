@@ -11,6 +11,8 @@
 //! DELETE: a sentence of the current text
 //! ```
 
+use super::extract::extract_proposal;
+
 /// One edit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Edit {
@@ -87,7 +89,10 @@ pub fn parse_edits(reply: &str) -> Vec<Edit> {
 
 /// Applies a reply's edits to `text`, leniently: a `REPLACE` whose quote is not in the text adds
 /// its replacement (that is the sentence the model wants), and a `DELETE` of a sentence that is
-/// not there does nothing, as long as some edit changes the text.
+/// not there does nothing, as long as some edit changes the text. A reply in plain prose,
+/// without edit lines, is taken for what it evidently is (seen with Qwen2.5-Coder-0.5B): a
+/// whole new text when it keeps at least half of the words of `text`, else a rule to add; a
+/// remark about the text ("no changes are needed") is not an edit.
 ///
 /// # Errors
 /// What could not be applied, phrased for the reflection model: no edits at all, or edits none
@@ -95,9 +100,9 @@ pub fn parse_edits(reply: &str) -> Vec<Edit> {
 pub fn apply_edits(text: &str, reply: &str) -> Result<String, String> {
     let edits = parse_edits(reply);
     if edits.is_empty() {
-        return Err(
-            "holds no edits: write lines starting with ADD:, REPLACE: and WITH:, or DELETE:".into(),
-        );
+        return prose_as_edit(text, reply).ok_or_else(|| {
+            "holds no edits: write lines starting with ADD:, REPLACE: and WITH:, or DELETE:".into()
+        });
     }
     let mut out = text.to_owned();
     let mut misquoted: Option<String> = None;
@@ -146,6 +151,39 @@ pub fn apply_edits(text: &str, reply: &str) -> Result<String, String> {
     }
 }
 
+/// Phrases of a reply that talks about the text instead of changing it.
+const REMARKS: [&str; 8] = [
+    "no edit",
+    "no change",
+    "already correct",
+    "already covers",
+    "current text",
+    "edit line",
+    "the text is",
+    "the text above",
+];
+
+/// A prose reply read as a rewrite or an addition (see [`apply_edits`]); `None` when there is
+/// nothing to take.
+fn prose_as_edit(text: &str, reply: &str) -> Option<String> {
+    let prose = extract_proposal(reply);
+    let lower = prose.to_lowercase();
+    if prose.is_empty() || REMARKS.iter().any(|r| lower.contains(r)) {
+        return None;
+    }
+    let words = |t: &str| -> std::collections::BTreeSet<String> {
+        t.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().count() >= 3)
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let (old, new) = (words(text), words(&prose));
+    if old.is_empty() || 2 * old.intersection(&new).count() >= old.len() {
+        return Some(prose);
+    }
+    Some(format!("{}\n{prose}", text.trim_end()).trim().to_owned())
+}
+
 fn missing(sentence: &str) -> String {
     let short: String = sentence.chars().take(80).collect();
     format!("changes nothing: \"{short}\" is not in the current text (quote its sentences exactly)")
@@ -187,7 +225,10 @@ mod tests {
 
     #[test]
     fn a_reply_without_edits_or_with_a_wrong_quote_is_explained() {
-        assert!(apply_edits("Be brief.", "Be briefer.").unwrap_err().contains("no edits"));
+        assert!(apply_edits("Be brief.", "").unwrap_err().contains("no edits"));
+        assert!(
+            apply_edits("Be brief.", "No changes are needed.").unwrap_err().contains("no edits")
+        );
         let err = apply_edits("Be brief.", "REPLACE: Be short.\nWITH: Be brief.").unwrap_err();
         assert!(err.contains("\"Be short.\" is not in the current text"), "{err}");
         let err = apply_edits("Be brief.", "DELETE: Be short.").unwrap_err();
@@ -203,5 +244,23 @@ mod tests {
             apply_edits("Give the storage bin code for the item.", reply).unwrap(),
             "Give the storage bin code for the item.\nChilled or frozen goods go to K7."
         );
+    }
+
+    // Seen with Qwen2.5-Coder-0.5B in edit mode: a reply in plain prose, sometimes fenced,
+    // without a single edit line. One that keeps the text's words is its new text; another, a
+    // rule to add.
+    #[test]
+    fn a_prose_reply_is_taken_as_a_rewrite_or_an_addition() {
+        let parent = "Give the storage bin code for the item.";
+        let rewrite = "```\nGive the bin code for the item. Chilled or frozen goods go to K7; hazardous goods go to H2.\n```";
+        assert_eq!(
+            apply_edits(parent, rewrite).unwrap(),
+            "Give the bin code for the item. Chilled or frozen goods go to K7; hazardous goods go to H2."
+        );
+        assert_eq!(
+            apply_edits(parent, "Frozen goods go to K7.").unwrap(),
+            format!("{parent}\nFrozen goods go to K7.")
+        );
+        assert!(apply_edits(parent, "The current text already covers this.").is_err());
     }
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use super::ReflectionMode;
 use crate::candidate::normalize_whitespace;
 use crate::template::placeholders;
 
@@ -65,21 +66,38 @@ impl ScreenReject {
     }
 
     /// What to tell the reflection model when asking again: what was wrong and what to do
-    /// instead. `available` lists the placeholders the text may use.
+    /// instead, in the terms of the reply format `mode` asked for (a whole text, or edit lines).
+    /// `available` lists the placeholders the text may use.
     #[must_use]
-    pub fn correction(&self, component: &str, available: &BTreeSet<String>) -> String {
+    pub fn correction(
+        &self,
+        component: &str,
+        available: &BTreeSet<String>,
+        mode: ReflectionMode,
+    ) -> String {
+        let edit = mode == ReflectionMode::Edit;
         let what = match self {
+            ScreenReject::Empty if edit => "Your reply held no edits. Reply with one to three edit lines: ADD: a new rule that fixes a failure shown above.".to_owned(),
             ScreenReject::Empty => format!(
                 "Your reply held no text for `{component}`. Write the complete new text, as plain sentences, inside one ``` block."
             ),
+            ScreenReject::Truncated if edit => "Your reply was cut off by the length limit. Reply with at most two short edit lines.".to_owned(),
             ScreenReject::Truncated => "Your reply was cut off by the length limit before the text was complete. Write a shorter text: only the rules that matter, each stated once.".to_owned(),
+            ScreenReject::SameAsParent if edit => "Your edits changed nothing: the current text already says that. Pick one failing example above, work out why its expected answer is right, and ADD: that rule, in words the current text does not already use.".to_owned(),
             ScreenReject::SameAsParent => "Your text was identical to the current one. Change it so that it fixes the failures shown above.".to_owned(),
+            ScreenReject::DuplicateOf { .. } if edit => "Your edits give a version that was already tried. Reply with different edit lines: a rule about another failure shown above.".to_owned(),
             ScreenReject::DuplicateOf { .. } => "Your text is identical to a version that was already tried. Write a different one that fixes the failures shown above.".to_owned(),
+            ScreenReject::BeingTested { .. } if edit => "Your edits give a version that is being tested right now. Reply with different edit lines: a rule about another failure shown above.".to_owned(),
             ScreenReject::BeingTested { .. } => "Your text is identical to a version that is being tested right now. Write a different one that fixes the failures shown above.".to_owned(),
+            ScreenReject::TooLong { chars, limit } if edit => format!(
+                "Your edits make the text {chars} characters long; the limit is {limit}. Shorten it: REPLACE: long sentences WITH: shorter ones, or DELETE: ones that do not help."
+            ),
             ScreenReject::TooLong { chars, limit } => format!(
                 "Your text is {chars} characters long; the limit is {limit}. Write a shorter text."
             ),
-            ScreenReject::WrongShape { reason } => format!("Your text {reason}. {}", shape_fix(reason)),
+            ScreenReject::WrongShape { reason } => {
+                format!("Your {} {reason}. {}", if edit { "edited text" } else { "text" }, shape_fix(reason, edit))
+            }
         };
         let mut text = what;
         if !available.is_empty() {
@@ -90,8 +108,14 @@ impl ScreenReject {
     }
 }
 
-fn shape_fix(reason: &str) -> &'static str {
-    if reason.contains("JSON") {
+fn shape_fix(reason: &str, edit: bool) -> &'static str {
+    if reason.contains("edits") || reason.contains("changes nothing") {
+        "Reply with edit lines only: ADD: …, REPLACE: … then WITH: …, or DELETE: …, quoting sentences of the current text exactly."
+    } else if edit && reason.contains("JSON") {
+        "Write edit lines in plain text, not JSON: ADD: a sentence addressed to the assistant."
+    } else if edit && (reason.contains("echoes") || reason.contains("copies")) {
+        "ADD: the general rule the examples show, in one sentence addressed to the assistant; do not copy the records or your instructions."
+    } else if reason.contains("JSON") {
         "Write plain text, not JSON: the instruction itself, as sentences addressed to the assistant, inside one ``` block."
     } else if reason.contains("copies the instructions") {
         "Write the new text for the assistant itself: the rules for this task, not the steps you were asked to follow."
@@ -101,8 +125,8 @@ fn shape_fix(reason: &str) -> &'static str {
         "State each rule once and keep the text short."
     } else if reason.contains("placeholder") {
         "Use only the placeholders listed below, exactly as written, and keep the ones the current text has."
-    } else if reason.contains("edits") || reason.contains("changes nothing") {
-        "Reply with edit lines only: ADD: …, REPLACE: … then WITH: …, or DELETE: …, quoting sentences of the current text exactly."
+    } else if edit {
+        "Reply with one to three edit lines: ADD: …, REPLACE: … then WITH: …, or DELETE: …."
     } else {
         "Write the complete new text inside one ``` block."
     }

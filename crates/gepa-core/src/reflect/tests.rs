@@ -201,7 +201,7 @@ fn placeholders_naming_inputs_or_earlier_outputs_are_valid() {
 #[test]
 fn corrections_say_what_was_wrong_and_what_to_do() {
     let available = names(&["date"]);
-    let fix = |r: ScreenReject| r.correction("system", &available);
+    let fix = |r: ScreenReject| r.correction("system", &available, ReflectionMode::Rewrite);
     assert!(fix(ScreenReject::SameAsParent).contains("identical to the current one"));
     assert!(
         fix(ScreenReject::Truncated).contains("cut off")
@@ -212,6 +212,29 @@ fn corrections_say_what_was_wrong_and_what_to_do() {
     assert!(json.contains("plain text, not JSON"), "{json}");
     assert!(json.contains("These placeholders exist: {{date}}."), "{json}");
     assert!(fix(ScreenReject::DuplicateOf { index: 3 }).contains("already tried"));
+    // In edit mode the correction asks for edit lines, never for a whole text in a block.
+    let edit = |r: ScreenReject| r.correction("system", &available, ReflectionMode::Edit);
+    for reject in [
+        ScreenReject::Empty,
+        ScreenReject::Truncated,
+        ScreenReject::SameAsParent,
+        ScreenReject::DuplicateOf { index: 3 },
+        ScreenReject::BeingTested { iteration: 4 },
+        ScreenReject::TooLong { chars: 900, limit: 800 },
+        ScreenReject::WrongShape { reason: "is a JSON value, not instruction text".into() },
+        ScreenReject::WrongShape { reason: "echoes the example records".into() },
+    ] {
+        let text = edit(reject.clone());
+        assert!(
+            !text.contains("complete new text") && !text.contains("``` block"),
+            "{reject:?}: {text}"
+        );
+        assert!(
+            text.contains("ADD:") || text.contains("edit lines") || text.contains("REPLACE:"),
+            "{reject:?}: {text}"
+        );
+    }
+    assert!(edit(ScreenReject::SameAsParent).contains("already says that"));
 }
 
 #[test]
