@@ -336,6 +336,50 @@ fn a_proposal_an_older_iteration_in_flight_is_testing_is_asked_again_never_evalu
     assert!(in_flight_duplicates > 0, "the same proposal from two iterations in flight was caught");
 }
 
+/// A reflection model that builds on the highest rule its request shows, like the simulated
+/// world of `bench/pipeline.sh` (not an LLM): it replies with the text and one rule more.
+fn next_rule(request: &Request) -> Reply {
+    let Purpose::Reflect { component, .. } = &request.purpose else {
+        return support::scripted_task(request);
+    };
+    let all: String = request.messages.iter().map(|m| m.content.as_str()).collect();
+    let n = (1..100).rev().find(|n| all.contains(&format!("Rule {n}."))).unwrap_or(0);
+    let base = if component == "add_rule" { "Be helpful." } else { "Be polite." };
+    let rules: Vec<String> = (1..=n + 1).map(|k| format!("Rule {k}.")).collect();
+    Reply::text(format!("```\n{base}\n{}\n```", rules.join("\n")))
+}
+
+#[test]
+fn iterations_in_flight_on_one_parent_see_each_others_versions_and_never_collide() {
+    for seed in 0..6 {
+        let mut run = engine(pipelined(seed, 150, 4));
+        let events = drive(&mut run, next_rule, false);
+        let shown = events
+            .iter()
+            .filter(|e| matches!(e, Event::ReflectionRequested { prompt, .. } if prompt.contains("being tested right now")))
+            .count();
+        assert!(shown > 0, "seed {seed}: a reflection was shown the versions in flight");
+        for event in &events {
+            assert!(
+                !matches!(
+                    event,
+                    Event::ReflectionRetried { reason: ScreenReject::BeingTested { .. }, .. }
+                        | Event::ProposalRejected {
+                            rejection: Rejection::DuplicateInFlight { .. },
+                            ..
+                        }
+                ),
+                "seed {seed}: a proposal collided with one in flight: {event:?}"
+            );
+        }
+        // Each reflection waits for the older flights on its parent, whatever the reply
+        // timing: the run is the same with the replies in another order.
+        let mut shuffled = engine(pipelined(seed, 150, 4));
+        let other = drive_shuffled(&mut shuffled, next_rule, seed + 11);
+        assert_eq!(first_difference(&events, &other), None, "seed {seed}");
+    }
+}
+
 #[test]
 fn version_1_states_saved_mid_iteration_finish_as_the_old_engine_did() {
     // Written by the engine before pipelining (format version 1): a run saved at the first

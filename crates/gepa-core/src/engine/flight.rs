@@ -132,6 +132,9 @@ pub(crate) enum FlightKind {
 pub(crate) enum Stage {
     /// The parents on their minibatches.
     Parents { batch: Batch },
+    /// The parents are evaluated; the reflection waits until every older flight on one of
+    /// its parents has proposed, so that it is shown what those are testing.
+    Queued { jobs: Vec<ReflectJob> },
     /// Asking the reflection model.
     Reflecting { jobs: Vec<ReflectJob> },
     /// Every reflection has its verdict; the children are put together once every older
@@ -154,6 +157,17 @@ pub(crate) enum Stage {
 }
 
 impl Stage {
+    /// True while the flight may still propose (its proposals are not known yet).
+    pub(crate) fn proposing(&self) -> bool {
+        matches!(
+            self,
+            Stage::Parents { .. }
+                | Stage::Queued { .. }
+                | Stage::Reflecting { .. }
+                | Stage::Proposed { .. }
+        )
+    }
+
     /// The batch being evaluated, if this stage evaluates.
     pub(crate) fn batch(&self) -> Option<&Batch> {
         match self {
@@ -163,7 +177,8 @@ impl Stage {
             | Stage::MergeSubsample { batch }
             | Stage::MergeValidating { batch }
             | Stage::HumanValidating { batch } => Some(batch),
-            Stage::Reflecting { .. }
+            Stage::Queued { .. }
+            | Stage::Reflecting { .. }
             | Stage::Proposed { .. }
             | Stage::AwaitingValidation
             | Stage::Done => None,
@@ -179,7 +194,8 @@ impl Stage {
             | Stage::MergeSubsample { batch }
             | Stage::MergeValidating { batch }
             | Stage::HumanValidating { batch } => Some(batch),
-            Stage::Reflecting { .. }
+            Stage::Queued { .. }
+            | Stage::Reflecting { .. }
             | Stage::Proposed { .. }
             | Stage::AwaitingValidation
             | Stage::Done => None,
@@ -192,7 +208,10 @@ impl Stage {
             Stage::Reflecting { jobs } => {
                 jobs.iter().all(|j| j.reply.is_some() || j.verdict.is_some())
             }
-            Stage::Proposed { .. } | Stage::AwaitingValidation | Stage::Done => false,
+            Stage::Queued { .. }
+            | Stage::Proposed { .. }
+            | Stage::AwaitingValidation
+            | Stage::Done => false,
             other => other.batch().is_some_and(Batch::is_done),
         }
     }
@@ -201,6 +220,7 @@ impl Stage {
     pub(crate) fn name(&self) -> &'static str {
         match self {
             Stage::Parents { .. } => "parents",
+            Stage::Queued { .. } => "waiting to reflect",
             Stage::Reflecting { .. } => "reflecting",
             Stage::Proposed { .. } => "proposed",
             Stage::Children { .. } => "children",

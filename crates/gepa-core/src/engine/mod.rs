@@ -280,6 +280,9 @@ pub struct Engine {
     /// iteration), kept while a flight planned alongside it may still propose the same.
     #[serde(default)]
     proposed: BTreeMap<u64, (u64, Vec<Candidate>)>,
+    /// The parent of each of those children, in the same order.
+    #[serde(default)]
+    proposed_parents: BTreeMap<u64, Vec<usize>>,
     /// A stop condition fired: no new iterations, and the run finishes once those in flight are
     /// committed.
     #[serde(default)]
@@ -341,6 +344,7 @@ impl Engine {
             cache_epochs: BTreeMap::new(),
             granted: Vec::new(),
             proposed: BTreeMap::new(),
+            proposed_parents: BTreeMap::new(),
             draining: None,
             next_seq: 0,
             free_iterations: 0,

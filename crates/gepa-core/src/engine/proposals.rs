@@ -40,6 +40,7 @@ impl Engine {
     pub(super) fn forget_proposals(&mut self) {
         let keep_from = self.flights.iter().map(|f| f.window_from).min().unwrap_or(u64::MAX);
         self.proposed.retain(|seq, _| *seq >= keep_from);
+        self.proposed_parents.retain(|seq, _| *seq >= keep_from);
     }
 
     /// True when no older flight can still propose (screening off: nothing is compared, so
@@ -48,12 +49,59 @@ impl Engine {
         if !self.setup.config.screen_proposals {
             return true;
         }
-        self.flights[..fi].iter().all(|f| {
-            !matches!(
-                f.stage,
-                Stage::Parents { .. } | Stage::Reflecting { .. } | Stage::Proposed { .. }
-            )
-        })
+        self.flights[..fi].iter().all(|f| !f.stage.proposing())
+    }
+
+    /// The texts of `component` that flights planned alongside flight `fi` (and before it) are
+    /// testing on `parent`, oldest first: what its reflection is shown so as not to repeat them.
+    pub(super) fn tested_alongside(
+        &self,
+        fi: usize,
+        parent: usize,
+        component: &str,
+    ) -> Vec<String> {
+        let flight = &self.flights[fi];
+        if !self.setup.config.screen_proposals || flight.window_from >= flight.seq {
+            return Vec::new();
+        }
+        let current = self.pool[parent].candidate.get(component);
+        let mut texts: Vec<String> = Vec::new();
+        for (seq, (_, children)) in self.proposed.range(flight.window_from..flight.seq) {
+            let parents = self.proposed_parents.get(seq).map(Vec::as_slice).unwrap_or_default();
+            for (child, _) in children.iter().zip(parents).filter(|(_, p)| **p == parent) {
+                if let Some(text) = child.get(component)
+                    && Some(text) != current
+                    && !texts.iter().any(|t| t == text)
+                {
+                    texts.push(text.to_owned());
+                }
+            }
+        }
+        texts
+    }
+
+    /// Starts the reflection of the oldest queued flight whose older flights on the same
+    /// parents have all proposed. Returns whether one was started.
+    pub(super) fn release_reflections(&mut self) -> bool {
+        for fi in 0..self.flights.len() {
+            if !matches!(self.flights[fi].stage, Stage::Queued { .. }) {
+                continue;
+            }
+            let parents = self.flights[fi].parents();
+            let waits = self.setup.config.screen_proposals
+                && self.flights[..fi].iter().any(|f| {
+                    f.stage.proposing() && f.parents().iter().any(|p| parents.contains(p))
+                });
+            if waits {
+                continue;
+            }
+            let stage = std::mem::replace(&mut self.flights[fi].stage, Stage::Done);
+            if let Stage::Queued { jobs } = stage {
+                self.start_reflecting(fi, jobs);
+            }
+            return true;
+        }
+        false
     }
 
     /// The iteration of a flight planned alongside flight `fi` (and before it) that proposed
@@ -141,6 +189,7 @@ impl Engine {
         let outcomes = self.outcomes(fi, &jobs);
         let mut it = self.flights[fi].it.clone();
         let mut seen: Vec<Candidate> = Vec::new();
+        let mut seen_parents: Vec<usize> = Vec::new();
         for (index, (child, changed, rejection)) in outcomes.into_iter().enumerate() {
             let parent = it.tasks[index].parent;
             let rejection = if !changed {
@@ -166,10 +215,12 @@ impl Engine {
                 continue;
             }
             seen.push(child.clone());
+            seen_parents.push(parent);
             it.tasks[index].child = Some(child);
         }
         if !seen.is_empty() {
             self.proposed.insert(self.flights[fi].seq, (it.iteration, seen));
+            self.proposed_parents.insert(self.flights[fi].seq, seen_parents);
         }
         let jobs: Vec<_> = it
             .tasks

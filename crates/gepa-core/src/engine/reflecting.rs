@@ -93,19 +93,27 @@ impl Engine {
         for event in skipped {
             self.emit(owner, event);
         }
+        let flight = &mut self.flights[fi];
+        flight.it = it;
         if jobs.is_empty() {
-            let flight = &mut self.flights[fi];
-            flight.it = it;
             flight.decided = true;
             flight.stage = Stage::Done;
             return;
         }
+        flight.stage = Stage::Queued { jobs };
+    }
+
+    /// Asks the reflection model for every job of flight `fi`, showing each the versions of its
+    /// text that older flights on the same parent are testing.
+    pub(super) fn start_reflecting(&mut self, fi: usize, mut jobs: Vec<ReflectJob>) {
+        let owner = self.owner(fi);
+        let it = self.flights[fi].it.clone();
         for (job_index, job) in jobs.iter_mut().enumerate() {
             let task = &it.tasks[job.task];
             let parent = &self.pool[task.parent];
             let current = parent.candidate.get(&job.component).unwrap_or_default().to_owned();
             let records = self.records(task);
-            let note = task.note.clone();
+            let tested = self.tested_alongside(fi, task.parent, &job.component);
             let (style, mode) =
                 (self.setup.config.reflection_style, self.setup.config.reflection_mode);
             let messages = reflection_messages(
@@ -114,7 +122,8 @@ impl Engine {
                 &job.component,
                 &current,
                 &records,
-                note.as_deref(),
+                task.note.as_deref(),
+                &tested,
             );
             job.messages.clone_from(&messages);
             let requested = Event::ReflectionRequested {
@@ -131,9 +140,7 @@ impl Engine {
             self.emit(owner, requested);
             self.issue(ModelRole::Reflection, messages, purpose, target);
         }
-        let flight = &mut self.flights[fi];
-        flight.it = it;
-        flight.stage = Stage::Reflecting { jobs };
+        self.flights[fi].stage = Stage::Reflecting { jobs };
     }
 
     fn records(&self, task: &Task) -> Vec<ReflectiveRecord> {

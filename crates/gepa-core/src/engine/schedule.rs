@@ -48,6 +48,9 @@ impl Engine {
             self.complete_stage(fi);
             return true;
         }
+        if self.release_reflections() {
+            return true;
+        }
         if self.release_proposals() {
             return true;
         }

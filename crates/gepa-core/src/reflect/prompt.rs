@@ -16,9 +16,14 @@ const EDIT_SYSTEM: &str = "You improve the instructions given to a language-mode
 editing them. You study where its answers went wrong and reply with a few precise edit lines, \
 and nothing else.";
 
+/// At most this many versions being tested are shown in a reflection request.
+const MAX_TESTED_SHOWN: usize = 3;
+
 /// Builds the reflection request for improving `component` (currently `current_text`).
 ///
 /// `user_note` is optional guidance from the person steering the run; it is shown verbatim.
+/// `tested` are other new versions of this text that iterations in flight are testing right
+/// now (the last few are shown, so the reply differs from them).
 #[must_use]
 pub fn reflection_messages(
     style: ReflectionStyle,
@@ -27,8 +32,9 @@ pub fn reflection_messages(
     current_text: &str,
     records: &[ReflectiveRecord],
     user_note: Option<&str>,
+    tested: &[String],
 ) -> Vec<ChatMessage> {
-    match (mode, style) {
+    let mut messages = match (mode, style) {
         (ReflectionMode::Edit, _) => edit_messages(component, current_text, records, user_note),
         (ReflectionMode::Rewrite, ReflectionStyle::Rules) => {
             rules_messages(component, current_text, records, user_note)
@@ -36,7 +42,35 @@ pub fn reflection_messages(
         (ReflectionMode::Rewrite, ReflectionStyle::Reference) => {
             reference_messages(current_text, records, user_note)
         }
+    };
+    if let Some(last) = messages.last_mut()
+        && !tested.is_empty()
+    {
+        last.content.push_str(&being_tested(mode, tested));
     }
+    messages
+}
+
+/// The versions in flight, and that the reply must differ from them.
+fn being_tested(mode: ReflectionMode, tested: &[String]) -> String {
+    let shown = &tested[tested.len().saturating_sub(MAX_TESTED_SHOWN)..];
+    let mut text = String::from(
+        "\n\nThese new versions of the text are being tested right now, so do not propose them again:\n",
+    );
+    for version in shown {
+        let _ = write!(text, "```\n{}\n```\n", version.trim());
+    }
+    text.push_str(match mode {
+        ReflectionMode::Edit => {
+            "Your edits must give a different text: fix a failure these versions do not address. \
+             Reply with the edit lines only."
+        }
+        ReflectionMode::Rewrite => {
+            "Your text must differ from them: fix a failure these versions do not address. \
+             Reply with only the complete new text inside a single ``` fenced block."
+        }
+    });
+    text
 }
 
 fn reference_messages(

@@ -252,6 +252,7 @@ fn reference_style_prompt_has_the_reference_structure() {
         "Be good.",
         &records,
         None,
+        &[],
     );
     assert_eq!(messages.len(), 1, "a single user message, like the reference");
     let text = &messages[0].content;
@@ -279,6 +280,7 @@ fn our_prompt_shows_text_records_placeholders_and_note_asks_for_prose_and_never_
             "Answer {{question}}.",
             &records,
             Some("Prefer digits."),
+            &[],
         );
         assert_eq!(messages.len(), 2);
         let all = format!("{}\n{}", messages[0].content, messages[1].content);
@@ -316,5 +318,45 @@ fn real_replies_that_copy_the_records_or_the_instructions_or_loop_are_screened()
             "{why}: {:?}",
             screen_text(parent, reply, None, &none())
         );
+    }
+}
+
+#[test]
+fn versions_being_tested_are_shown_last_and_the_reply_must_differ() {
+    let records = vec![ReflectiveRecord {
+        inputs: vec![("q".into(), "x".into())],
+        output: "y".into(),
+        feedback: "wrong".into(),
+        score: 0.0,
+    }];
+    let tested: Vec<String> = (1..=4).map(|n| format!("Be good.\nRule {n}.")).collect();
+    for mode in [ReflectionMode::Rewrite, ReflectionMode::Edit] {
+        let messages = reflection_messages(
+            ReflectionStyle::Rules,
+            mode,
+            "system",
+            "Be good.",
+            &records,
+            None,
+            &tested,
+        );
+        let user = &messages[1].content;
+        let shown = user.split("being tested right now").nth(1).expect("the versions are shown");
+        assert!(
+            !shown.contains("Rule 1.") && shown.contains("```\nBe good.\nRule 4.\n```"),
+            "{shown}"
+        );
+        assert_eq!(shown.matches("```\n").count(), 6, "the last three versions: {shown}");
+        assert!(user.contains("fix a failure these versions do not address. Reply with"), "{user}");
+        let without = reflection_messages(
+            ReflectionStyle::Rules,
+            mode,
+            "system",
+            "Be good.",
+            &records,
+            None,
+            &[],
+        );
+        assert!(!without[1].content.contains("being tested"));
     }
 }
