@@ -385,7 +385,11 @@ impl Driver {
         self.inner.mirror.borrow_mut().apply(&mut update);
         let shared = &self.inner.shared;
         for request in requests {
-            let call = shared.machine.borrow_mut().submit(request.role, request.messages);
+            let call = shared.machine.borrow_mut().submit_ranked(
+                request.role,
+                request.messages,
+                request.rank,
+            );
             shared.owners.borrow_mut().insert(call, (self.clone(), request.id));
         }
         let (running, finished) = self.with_mirror(|m| (m.is_running(), m.is_finished()));

@@ -43,6 +43,7 @@ fn messages(file: &gepa_share::RunFile) -> (Vec<FromHost>, Vec<ToHost>) {
             )),
         ],
         purpose: Purpose::Generate { split: Split::Train, example: id as u32, step: 0 },
+        rank: id,
     };
     let snapshot = Snapshot {
         rollouts: 40,

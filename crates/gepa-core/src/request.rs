@@ -57,6 +57,12 @@ pub struct Request {
     pub messages: Vec<ChatMessage>,
     /// Why (display only).
     pub purpose: Purpose,
+    /// Which call goes first when its endpoint has no free slot: lower first. The engine ranks
+    /// a call by the age of the iteration it serves (the seed's validation 0, then iterations
+    /// in planning order), so the oldest iteration in flight, the next to commit, never waits
+    /// behind a younger one. Shells that queue calls honour it.
+    #[serde(default)]
+    pub rank: u64,
 }
 
 /// Token usage and cost of one call, as the provider reported it.

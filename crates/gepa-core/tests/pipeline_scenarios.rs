@@ -381,6 +381,31 @@ fn iterations_in_flight_on_one_parent_see_each_others_versions_and_never_collide
 }
 
 #[test]
+fn calls_are_ranked_by_the_age_of_the_iteration_they_serve() {
+    let mut run = engine(pipelined(2, 120, 4));
+    let mut seen: Vec<(u64, Purpose)> = Vec::new();
+    drive(
+        &mut run,
+        |r| {
+            seen.push((r.rank, r.purpose.clone()));
+            order_free_reply(r)
+        },
+        false,
+    );
+    let first_train = seen
+        .iter()
+        .position(|(_, p)| matches!(p, Purpose::Generate { split: gepa_core::Split::Train, .. }))
+        .unwrap();
+    assert!(first_train >= 6, "the seed's validation comes first");
+    assert!(seen[..first_train].iter().all(|(rank, _)| *rank == 0), "the seed's calls rank 0");
+    assert!(seen[first_train..].iter().all(|(rank, _)| *rank >= 1), "iterations rank after it");
+    let ranks: BTreeSet<u64> = seen.iter().map(|(rank, _)| *rank).collect();
+    let top = *ranks.iter().max().unwrap();
+    assert!(top >= 4, "several iterations: {ranks:?}");
+    assert_eq!(ranks, (0..=top).collect(), "one rank per iteration, in planning order");
+}
+
+#[test]
 fn version_1_states_saved_mid_iteration_finish_as_the_old_engine_did() {
     // Written by the engine before pipelining (format version 1): a run saved at the first
     // reply of each phase, and how that run ended uninterrupted. Answered by the same

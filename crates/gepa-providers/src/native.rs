@@ -307,7 +307,7 @@ pub async fn drive(
     loop {
         let now = calls.now_ms();
         for request in engine.take_requests(now) {
-            let call = calls.machine.submit(request.role, request.messages);
+            let call = calls.machine.submit_ranked(request.role, request.messages, request.rank);
             owners.insert(call, request.id);
         }
         let replied = calls.act(|call, reply| {

@@ -621,7 +621,14 @@ impl Engine {
     ) {
         let id = self.next_request_id;
         self.next_request_id += 1;
-        let request = Request { id, role, messages, purpose };
+        let rank = match &target {
+            PendingTarget::Rollout { owner: Some(Owner::Seed), .. } => 0,
+            PendingTarget::Rollout { owner: Some(Owner::Flight { seq }), .. }
+            | PendingTarget::Reflection { iteration: Some(seq), .. } => seq.saturating_add(1),
+            PendingTarget::Rollout { owner: None, .. }
+            | PendingTarget::Reflection { iteration: None, .. } => 0,
+        };
+        let request = Request { id, role, messages, purpose, rank };
         self.pending.insert(id, Pending { request, target });
         self.outbox.insert(id);
     }

@@ -12,8 +12,8 @@ use super::CallId;
 #[derive(Debug, Clone)]
 pub(super) struct Lane {
     pub(super) limiter: Limiter,
-    /// Calls waiting for a slot, oldest first.
-    pub(super) queue: VecDeque<CallId>,
+    /// Calls waiting for a slot with their rank: lowest rank first, then oldest first.
+    pub(super) queue: VecDeque<(u64, CallId)>,
     /// When the current run of failures began (no good reply since); `None` while healthy.
     pub(super) failing_since: Option<u64>,
     /// The last transient failure, for display.
@@ -46,9 +46,15 @@ impl Lane {
         if self.held || self.queue.is_empty() || self.limiter.permit(now_ms) != Permit::Go {
             return None;
         }
-        let call = self.queue.pop_front()?;
+        let (_, call) = self.queue.pop_front()?;
         self.limiter.start(now_ms);
         Some(call)
+    }
+
+    /// Queues `call` behind every call of the same or a lower rank.
+    pub(super) fn push(&mut self, rank: u64, call: CallId) {
+        let at = self.queue.partition_point(|(r, _)| *r <= rank);
+        self.queue.insert(at, (rank, call));
     }
 
     /// A good reply arrived: the endpoint is healthy again.

@@ -5,8 +5,9 @@
 //! look a key up in its response cache, send these bytes (with this timeout), store this reply,
 //! hand this reply to the engine. It feeds back what happened ([`CallMachine::cached`],
 //! [`CallMachine::sent`]) and sleeps until [`CallMachine::next_wake`] or the next result. The
-//! machine owns the decisions: one concurrency limiter per endpoint, FIFO queues, the retry
-//! schedule (capped exponential backoff with jitter, Retry-After honoured, no attempt limit),
+//! machine owns the decisions: one concurrency limiter per endpoint, queues by rank (the oldest
+//! iteration's calls first), the retry schedule (capped exponential backoff with jitter,
+//! Retry-After honoured, no attempt limit),
 //! the patience window after which a failing endpoint pauses the run, the cache policy, and the
 //! price of each reply. It never reads a clock (every call takes `now_ms`) and its jitter comes
 //! from a seeded generator, so a scripted test replays it exactly.
@@ -102,6 +103,8 @@ enum Stage {
 struct Call {
     role: ModelRole,
     messages: Vec<ChatMessage>,
+    /// Lower starts first when the endpoint has no free slot.
+    rank: u64,
     cache_key: Option<String>,
     attempts: u32,
     stage: Stage,
@@ -163,7 +166,7 @@ impl CallMachine {
             .map(|(id, _)| *id)
             .collect();
         for lane in self.lanes.values_mut() {
-            lane.queue.retain(|id| !waiting.contains(id));
+            lane.queue.retain(|(_, id)| !waiting.contains(id));
         }
         for id in waiting {
             self.enqueue(id);
@@ -193,11 +196,23 @@ impl CallMachine {
 
     /// A new call of the model serving `role`. Nothing is sent until [`CallMachine::poll`].
     pub fn submit(&mut self, role: ModelRole, messages: Vec<ChatMessage>) -> CallId {
+        self.submit_ranked(role, messages, 0)
+    }
+
+    /// A new call that waits for a slot behind every queued call of the same or a lower `rank`
+    /// (the engine's [`gepa_core::Request::rank`]: the oldest iteration's calls first), and
+    /// ahead of those of a higher one.
+    pub fn submit_ranked(
+        &mut self,
+        role: ModelRole,
+        messages: Vec<ChatMessage>,
+        rank: u64,
+    ) -> CallId {
         let id = CallId(self.next_id);
         self.next_id += 1;
         let cache_key =
             self.settings.use_cache.then(|| cache_key(self.endpoints.for_role(role), &messages));
-        let call = Call { role, messages, cache_key, attempts: 0, stage: Stage::LookingUp };
+        let call = Call { role, messages, rank, cache_key, attempts: 0, stage: Stage::LookingUp };
         self.calls.insert(id, call);
         match self.calls[&id].cache_key.clone() {
             Some(key) => self.actions.push(Action::LookUp { call: id, key }),
@@ -333,7 +348,7 @@ impl CallMachine {
             Stage::Sending { .. } => false,
             Stage::Queued { lane } => {
                 if let Some(lane) = self.lanes.get_mut(lane) {
-                    lane.queue.retain(|id| *id != call);
+                    lane.queue.retain(|(_, id)| *id != call);
                 }
                 self.calls.remove(&call);
                 true
@@ -460,8 +475,8 @@ impl CallMachine {
         let Some(call) = self.calls.get_mut(&id) else { return };
         let lane = self.endpoints.for_role(call.role).base().to_owned();
         call.stage = Stage::Queued { lane: lane.clone() };
-        let concurrency = self.settings.concurrency;
-        self.lanes.entry(lane).or_insert_with(|| Lane::new(concurrency)).queue.push_back(id);
+        let (concurrency, rank) = (self.settings.concurrency, call.rank);
+        self.lanes.entry(lane).or_insert_with(|| Lane::new(concurrency)).push(rank, id);
     }
 
     fn start(&mut self, id: CallId, lane: &str) {

@@ -124,6 +124,26 @@ fn never_more_calls_in_flight_than_the_endpoint_allows_and_a_reply_frees_a_slot(
 }
 
 #[test]
+fn a_waiting_call_of_an_older_iteration_starts_before_younger_ones_queued_earlier() {
+    let mut shell = Shell::without_cache(1);
+    let rank = |shell: &mut Shell, text: &str, rank: u64| {
+        shell.machine.submit_ranked(ModelRole::Task, vec![ChatMessage::user(text)], rank)
+    };
+    let busy = rank(&mut shell, "busy", 5);
+    shell.poll();
+    let young = rank(&mut shell, "young", 3);
+    let younger = rank(&mut shell, "younger", 4);
+    let old = rank(&mut shell, "old", 1);
+    let old_too = rank(&mut shell, "old too", 1);
+    shell.poll();
+    let mut order = Vec::new();
+    while !shell.sends.is_empty() {
+        order.push(shell.answer(ok()));
+    }
+    assert_eq!(order, [busy, old, old_too, young, younger], "rank first, then submission order");
+}
+
+#[test]
 fn each_endpoint_has_its_own_slots() {
     let mut shell = Shell::without_cache(1);
     shell.submit(ModelRole::Task, "a");
