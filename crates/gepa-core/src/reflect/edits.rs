@@ -100,6 +100,11 @@ pub fn parse_edits(reply: &str) -> Vec<Edit> {
 pub fn apply_edits(text: &str, reply: &str) -> Result<String, String> {
     let edits = parse_edits(reply);
     if edits.is_empty() {
+        if has_labels(reply) {
+            return Err("holds no complete edit: a REPLACE: needs the WITH: line that replaces \
+                        it, and every edit line a sentence"
+                .into());
+        }
         return prose_as_edit(text, reply).ok_or_else(|| {
             "holds no edits: write lines starting with ADD:, REPLACE: and WITH:, or DELETE:".into()
         });
@@ -162,6 +167,15 @@ const REMARKS: [&str; 8] = [
     "the text is",
     "the text above",
 ];
+
+/// Whether a reply has edit labels (that came to nothing, e.g. a REPLACE without its WITH: a
+/// broken edit, not prose).
+fn has_labels(reply: &str) -> bool {
+    reply.lines().any(|l| {
+        let l = l.trim_start().to_lowercase();
+        ["add:", "replace:", "with:", "delete:"].iter().any(|label| l.starts_with(label))
+    })
+}
 
 /// A prose reply read as a rewrite or an addition (see [`apply_edits`]); `None` when there is
 /// nothing to take.
@@ -262,5 +276,8 @@ mod tests {
             format!("{parent}\nFrozen goods go to K7.")
         );
         assert!(apply_edits(parent, "The current text already covers this.").is_err());
+        // Seen with Qwen2.5-Coder-0.5B: a REPLACE without its WITH is not a rule to add.
+        let err = apply_edits(parent, "REPLACE: The correct answer is FRM-6.").unwrap_err();
+        assert!(err.contains("a REPLACE: needs the WITH: line"), "{err}");
     }
 }
