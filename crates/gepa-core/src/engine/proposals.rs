@@ -12,7 +12,6 @@ use crate::candidate::Candidate;
 use crate::data::Split;
 use crate::events::{Event, Rejection};
 use crate::reflect::ScreenReject;
-use crate::request::Reply;
 
 use super::batch::Batch;
 
@@ -164,12 +163,10 @@ impl Engine {
             }) else {
                 continue;
             };
-            let raw = match &jobs[index].reply {
-                Some(Reply::Text { text, .. }) => text.clone(),
-                _ => String::new(),
-            };
+            let proposal =
+                jobs[index].verdict.as_ref().and_then(|v| v.proposal.clone()).unwrap_or_default();
             let reason = ScreenReject::BeingTested { iteration };
-            self.ask_again(fi, index, &mut jobs[index], reason, &raw);
+            self.ask_again(fi, index, &mut jobs[index], reason, Some(&proposal));
             asked = true;
         }
         (jobs, asked)

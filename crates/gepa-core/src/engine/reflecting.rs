@@ -3,6 +3,7 @@
 //! with what was wrong; then the children are assembled and put on the minibatch.
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 
 use super::Engine;
 use super::PendingTarget;
@@ -11,7 +12,7 @@ use super::flight::{ReflectJob, Stage, Task, Verdict};
 use super::stages::owned_results;
 use crate::config::ComponentSelection;
 use crate::events::{EvalTarget, Event, Rejection};
-use crate::message::ChatMessage;
+use crate::message::{ChatMessage, Role};
 use crate::program::Program;
 use crate::reflect::{
     ReflectionMode, ReflectiveRecord, ScreenReject, apply_edits, closes_its_blocks,
@@ -213,7 +214,9 @@ impl Engine {
             );
             match reading.problem {
                 Some(Rejection::Screened { reason }) if job.attempt <= retries => {
-                    self.ask_again(fi, index, job, reason, &reading.raw);
+                    let duplicate = matches!(reason, ScreenReject::DuplicateOf { .. })
+                        .then_some(reading.proposal.as_str());
+                    self.ask_again(fi, index, job, reason, duplicate);
                     asking_again = true;
                 }
                 problem => {
@@ -229,15 +232,18 @@ impl Engine {
         self.flights[fi].stage = stage;
     }
 
-    /// Asks the reflection model again for job `index` of flight `fi`: the earlier reply
-    /// (clipped) and what was wrong with it join the conversation.
+    /// Asks the reflection model again for job `index` of flight `fi`: the first request once
+    /// more, with what was wrong with an earlier reply (and, for a duplicate, the version it
+    /// repeated) added to its last message. The earlier reply itself is left out: small models
+    /// copy a reply they are shown (Qwen2.5-Coder-0.5B sent the same reply to every re-ask when
+    /// it was part of the conversation).
     pub(super) fn ask_again(
         &mut self,
         fi: usize,
         index: usize,
         job: &mut ReflectJob,
         reason: ScreenReject,
-        raw: &str,
+        duplicate: Option<&str>,
     ) {
         let owner = self.owner(fi);
         let iteration = self.flights[fi].it.iteration;
@@ -245,13 +251,18 @@ impl Engine {
         let available = self.available_placeholders(&job.component);
         let correction =
             reason.correction(&job.component, &available, self.setup.config.reflection_mode);
+        let mut note =
+            format!("\n\nAn earlier reply to this request could not be used. {correction}");
+        if let Some(text) = duplicate {
+            let _ = write!(note, "\nThat version was:\n```\n{}\n```", text.trim());
+        }
         if job.messages.is_empty() {
             // A run saved by an older build: start the conversation afresh.
             job.messages = vec![ChatMessage::user(correction.clone())];
-        } else {
-            // The earlier reply, clipped: small models have small contexts.
-            job.messages.push(ChatMessage::assistant(clip_reply(raw)));
-            job.messages.push(ChatMessage::user(correction.clone()));
+        }
+        let mut messages = job.messages.clone();
+        if let Some(last) = messages.iter_mut().rev().find(|m| m.role == Role::User) {
+            last.content.push_str(&note);
         }
         job.attempt += 1;
         job.reply = None;
@@ -268,7 +279,6 @@ impl Engine {
             },
         );
         let purpose = Purpose::Reflect { parent, component: job.component.clone() };
-        let messages = job.messages.clone();
         let target =
             PendingTarget::Reflection { iteration: Some(self.flights[fi].seq), job: index };
         self.issue(ModelRole::Reflection, messages, purpose, target);
@@ -386,16 +396,6 @@ impl Engine {
         }
         names
     }
-}
-
-/// A reply as it is kept in a retry conversation: at most 1,200 characters.
-fn clip_reply(raw: &str) -> String {
-    const KEEP: usize = 1_200;
-    if raw.chars().count() <= KEEP {
-        return raw.to_owned();
-    }
-    let kept: String = raw.chars().take(KEEP).collect();
-    format!("{kept}\n[… the rest of this reply is not repeated here]")
 }
 
 fn render_chat(messages: &[ChatMessage]) -> String {
