@@ -62,14 +62,15 @@ pub fn parse_edits(reply: &str) -> Vec<Edit> {
         if trimmed.starts_with("```") {
             continue;
         }
-        let label = [
-            ("ADD:", Slot::Add),
-            ("REPLACE:", Slot::Replace),
-            ("WITH:", Slot::With),
-            ("DELETE:", Slot::Delete),
-        ]
-        .into_iter()
-        .find(|(l, _)| trimmed.len() >= l.len() && trimmed[..l.len()].eq_ignore_ascii_case(l));
+        let label = label_of(trimmed).map(|l| {
+            let next = match l {
+                "ADD:" => Slot::Add,
+                "REPLACE:" => Slot::Replace,
+                "WITH:" => Slot::With,
+                _ => Slot::Delete,
+            };
+            (l, next)
+        });
         match label {
             Some((l, next)) => {
                 flush(&slot, &mut value, &mut pending_replace);
@@ -171,10 +172,15 @@ const REMARKS: [&str; 8] = [
 /// Whether a reply has edit labels (that came to nothing, e.g. a REPLACE without its WITH: a
 /// broken edit, not prose).
 fn has_labels(reply: &str) -> bool {
-    reply.lines().any(|l| {
-        let l = l.trim_start().to_lowercase();
-        ["add:", "replace:", "with:", "delete:"].iter().any(|label| l.starts_with(label))
-    })
+    reply.lines().any(|l| label_of(l.trim_start()).is_some())
+}
+
+/// The edit labels a line may start with (in any case).
+const LABELS: [&str; 4] = ["ADD:", "REPLACE:", "WITH:", "DELETE:"];
+
+/// The label `line` starts with, if any.
+fn label_of(line: &str) -> Option<&'static str> {
+    LABELS.into_iter().find(|l| line.get(..l.len()).is_some_and(|p| p.eq_ignore_ascii_case(l)))
 }
 
 /// A prose reply read as a rewrite or an addition (see [`apply_edits`]); `None` when there is
@@ -223,6 +229,14 @@ mod tests {
         assert_eq!(
             apply_edits(parent, reply).unwrap(),
             "Reply with one label only: billing, login, bug or feature.\nRefund requests are billing."
+        );
+    }
+
+    #[test]
+    fn a_line_starting_with_wide_characters_is_not_cut_inside_one() {
+        assert_eq!(
+            parse_edits("é€ rules\nADD: Ünïcode stays."),
+            vec![Edit::Add("Ünïcode stays.".into())]
         );
     }
 

@@ -239,12 +239,7 @@ fn corrections_say_what_was_wrong_and_what_to_do() {
 
 #[test]
 fn reference_style_prompt_has_the_reference_structure() {
-    let records = vec![ReflectiveRecord {
-        inputs: vec![("q".into(), "x".into())],
-        output: "y".into(),
-        feedback: "wrong".into(),
-        score: 0.0,
-    }];
+    let records = one_wrong_record();
     let messages = reflection_messages(
         ReflectionStyle::Reference,
         ReflectionMode::Rewrite,
@@ -323,12 +318,7 @@ fn real_replies_that_copy_the_records_or_the_instructions_or_loop_are_screened()
 
 #[test]
 fn versions_being_tested_are_shown_last_and_the_reply_must_differ() {
-    let records = vec![ReflectiveRecord {
-        inputs: vec![("q".into(), "x".into())],
-        output: "y".into(),
-        feedback: "wrong".into(),
-        score: 0.0,
-    }];
+    let records = one_wrong_record();
     let tested: Vec<String> = (1..=4).map(|n| format!("Be good.\nRule {n}.")).collect();
     for mode in [ReflectionMode::Rewrite, ReflectionMode::Edit] {
         let messages = reflection_messages(
@@ -359,4 +349,14 @@ fn versions_being_tested_are_shown_last_and_the_reply_must_differ() {
         );
         assert!(!without[1].content.contains("being tested"));
     }
+}
+
+/// One record of a wrong answer, for the prompt tests.
+fn one_wrong_record() -> Vec<ReflectiveRecord> {
+    vec![ReflectiveRecord {
+        inputs: vec![("q".into(), "x".into())],
+        output: "y".into(),
+        feedback: "wrong".into(),
+        score: 0.0,
+    }]
 }
