@@ -484,3 +484,120 @@ fn a_run_whose_iterations_cost_nothing_ends() {
         assert!(reason.describe().contains("Nothing left to improve"));
     }
 }
+
+fn is_train_call(request: &Request) -> bool {
+    matches!(request.purpose, Purpose::Generate { split: gepa_core::Split::Train, .. })
+}
+
+#[test]
+fn the_first_iterations_start_beside_the_seeds_validation_and_read_as_if_after_it() {
+    let mut run = engine(pipelined(4, 150, 4));
+    let first = run.take_requests(0);
+    let seed_calls = first.iter().filter(|r| r.rank == 0).count();
+    let beside = first.iter().filter(|r| is_train_call(r)).count();
+    assert_eq!(seed_calls, 6, "the seed's validation (6 rows)");
+    assert!(beside >= 4 * 3, "four iterations' parent minibatches start with it: {beside}");
+    assert!(first.iter().filter(|r| r.rank > 0).all(is_train_call));
+    assert_eq!(run.in_flight_iterations().len(), 4);
+    assert!(run.drain_events().iter().all(|e| matches!(e, Event::RunStarted { .. })));
+    // Answer the iterations' calls first: nothing of theirs is published before the seed is in
+    // the pool, and none of them gets past its parent's minibatch.
+    for request in first.iter().filter(|r| r.rank > 0) {
+        run.handle_reply(request.id, order_free_reply(request), 1);
+    }
+    assert!(run.take_requests(1).is_empty(), "no reflection before the seed is in the pool");
+    assert!(run.drain_events().is_empty());
+    for request in first.iter().filter(|r| r.rank == 0) {
+        run.handle_reply(request.id, order_free_reply(request), 2);
+    }
+    let mut events = run.drain_events();
+    events.extend(drive(&mut run, order_free_reply, false));
+    let added = events
+        .iter()
+        .position(|e| matches!(e, Event::CandidateAdded { candidate: 0, .. }))
+        .unwrap();
+    let started = events.iter().position(|e| matches!(e, Event::IterationStarted { .. })).unwrap();
+    assert!(added < started, "the seed's events come first");
+    let seed_mean = run.pool()[0].mean();
+    let scores: Vec<f64> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::ParentSelected { iteration: 1..=4, candidate, score, .. } => {
+                assert_eq!(*candidate, 0, "the seed is the only parent there is");
+                Some(*score)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(scores.len(), 4);
+    assert!(scores.iter().all(|s| (s - seed_mean).abs() < 1e-12), "{scores:?} vs {seed_mean}");
+    // Every budget event counts from what was published before it.
+    let mut used = 0;
+    for event in &events {
+        if let Event::BudgetUpdated { used: u, delta, .. } = event {
+            used += delta;
+            assert_eq!(*u, used, "{event:?}");
+        }
+    }
+    assert_eq!(used, run.rollouts_used());
+    // The same run whatever the reply order.
+    let mut straight = engine(pipelined(4, 150, 4));
+    let expected = drive(&mut straight, order_free_reply, false);
+    let mut other = engine(pipelined(4, 150, 4));
+    let reversed = drive(&mut other, order_free_reply, true);
+    assert_eq!(first_difference(&reversed, &expected), None);
+}
+
+#[test]
+fn one_at_a_time_the_first_iteration_waits_for_the_seed() {
+    let mut run = engine(pipelined(4, 150, 1));
+    let first = run.take_requests(0);
+    assert_eq!(first.len(), 6);
+    assert!(first.iter().all(|r| r.rank == 0 && !is_train_call(r)));
+    assert!(run.in_flight_iterations().is_empty());
+}
+
+#[test]
+fn a_seed_that_ends_the_run_ends_it_with_the_iterations_started_beside_it() {
+    let config = RunConfig {
+        stop: StopConditions {
+            max_rollouts: Some(150),
+            score_threshold: Some(0.0),
+            ..StopConditions::default()
+        },
+        ..pipelined(4, 150, 4)
+    };
+    let mut run = engine(config);
+    // Each wave answered last request first: the iterations' calls return before the seed's.
+    let events = drive(&mut run, order_free_reply, true);
+    let Some(Event::RunFinished { reason, rollouts, iterations, .. }) = events.last() else {
+        panic!("no finish")
+    };
+    assert!(matches!(reason, StopReason::ScoreThreshold { .. }), "{reason:?}");
+    assert!(events.iter().all(|e| !matches!(e, Event::IterationStarted { .. })));
+    // Their minibatches were paid for: the budget events say so and add up to the ledger.
+    assert_eq!(*rollouts, 6 + 4 * 3, "{rollouts}");
+    let published: u64 = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::BudgetUpdated { delta, .. } => Some(*delta),
+            _ => None,
+        })
+        .sum();
+    assert_eq!(published, *rollouts);
+    assert_eq!(*iterations, 4);
+}
+
+#[test]
+fn iterations_planned_beside_the_seed_count_towards_max_iterations() {
+    let config = RunConfig {
+        stop: StopConditions { max_iterations: Some(2), ..StopConditions::default() },
+        ..pipelined(4, 150, 4)
+    };
+    let mut run = engine(config);
+    let events = drive(&mut run, order_free_reply, false);
+    let started = events.iter().filter(|e| matches!(e, Event::IterationStarted { .. })).count();
+    assert_eq!(started, 2);
+    let Some(Event::RunFinished { reason, .. }) = events.last() else { panic!("no finish") };
+    assert!(matches!(reason, StopReason::MaxIterations { count: 2 }), "{reason:?}");
+}

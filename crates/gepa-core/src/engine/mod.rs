@@ -290,6 +290,10 @@ pub struct Engine {
     /// The next flight's planning sequence number.
     #[serde(default)]
     next_seq: u64,
+    /// The seed's round robin of components while iterations planned beside its validation
+    /// pick from it (it has no pool entry yet).
+    #[serde(default)]
+    seed_next_component: usize,
     /// Consecutive committed iterations that charged no rollout.
     #[serde(default)]
     free_iterations: u32,
@@ -347,6 +351,7 @@ impl Engine {
             proposed_parents: BTreeMap::new(),
             draining: None,
             next_seq: 0,
+            seed_next_component: 0,
             free_iterations: 0,
             events: Vec::new(),
         })

@@ -5,10 +5,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::Engine;
 use super::batch::Batch;
 use super::flight::{Flight, FlightKind, HumanCandidate, IterCtx, MergePlan, Stage, Task};
 use super::pool::PoolEntry;
+use super::{Engine, Phase};
 use crate::candidate::Candidate;
 use crate::config::BudgetMode;
 use crate::data::Split;
@@ -83,10 +83,24 @@ impl Engine {
             return None;
         }
         let held: u64 = self.flights.iter().map(|f| f.reserved.max(f.charged)).sum();
-        Some(max.saturating_sub(self.committed_ledger + held))
+        let seed = match &self.phase {
+            Phase::Seed { .. } => self.setup.data.val_len() as u64,
+            _ => 0,
+        };
+        Some(max.saturating_sub(self.committed_ledger + held + seed))
     }
 
     pub(super) fn stop_reason(&self) -> Option<StopReason> {
+        self.stop_reason_counting(true)
+    }
+
+    /// A stop condition that the seed's validation fired: the iterations planned beside it do
+    /// not count (the run without them would still have started them).
+    pub(super) fn stop_at_the_seed(&self) -> Option<StopReason> {
+        self.stop_reason_counting(false)
+    }
+
+    fn stop_reason_counting(&self, iterations: bool) -> Option<StopReason> {
         let stop = &self.setup.config.stop;
         let best = self.best().map_or(f64::NEG_INFINITY, |b| self.pool[b].mean());
         if let Some(max) = stop.max_rollouts
@@ -94,7 +108,7 @@ impl Engine {
         {
             return Some(StopReason::BudgetExhausted { used: self.committed_ledger, budget: max });
         }
-        if let Some(max) = stop.max_iterations.filter(|max| self.iterations >= *max) {
+        if let Some(max) = stop.max_iterations.filter(|max| iterations && self.iterations >= *max) {
             return Some(StopReason::MaxIterations { count: max });
         }
         if let Some(max) = stop.max_candidates.filter(|max| self.pool.len() >= *max) {
@@ -205,7 +219,9 @@ impl Engine {
                 iteration,
                 task,
                 candidate: parent,
-                score: self.pool[parent].mean(),
+                // Beside the seed's validation the seed has no score yet: it is filled in when
+                // the held event is published (`complete_seed`).
+                score: self.pool.get(parent).map_or(0.0, PoolEntry::mean),
                 pinned,
             });
             events.push(Event::MinibatchSampled { iteration, task, examples: minibatch.clone() });
@@ -227,7 +243,7 @@ impl Engine {
         }
         let jobs: Vec<(Candidate, Split, Vec<u32>)> = tasks
             .iter()
-            .map(|t| (self.pool[t.parent].candidate.clone(), Split::Train, t.minibatch.clone()))
+            .map(|t| (self.parent_candidate(t.parent), Split::Train, t.minibatch.clone()))
             .collect();
         let fi = self.launch(
             IterCtx { tasks, ..it },
@@ -245,6 +261,28 @@ impl Engine {
         Planned::Started
     }
 
+    /// With iterations in flight (depth above 1), the first ones start beside the seed's
+    /// validation instead of after it: their parent can only be the seed, so nothing they plan
+    /// depends on its scores, and their parents' minibatches fill the slots that the
+    /// validation's last wave leaves idle. Until the seed is in the pool they only run those
+    /// minibatches (`advance` moves no flight while the seed is validating) and their events are
+    /// held, so the event stream reads as if they had started after it.
+    pub(super) fn plan_beside_seed(&mut self) {
+        if self.depth() <= 1 {
+            return;
+        }
+        while self.flights.len() < self.depth()
+            && self.steering.queued.is_empty()
+            && self.stop_reason().is_none()
+            && matches!(self.plan_next(), Planned::Started)
+        {}
+    }
+
+    /// The candidate at `index` in the pool; the seed while it is still being validated.
+    fn parent_candidate(&self, index: usize) -> Candidate {
+        self.pool.get(index).map_or_else(|| self.setup.seed.clone(), |p| p.candidate.clone())
+    }
+
     /// Adds a planned flight at the back of the pipeline; returns its index.
     fn launch(&mut self, it: IterCtx, kind: FlightKind, reserved: u64, ample: bool) -> usize {
         let seq = self.next_seq;
@@ -256,7 +294,8 @@ impl Engine {
             kind,
             stage: Stage::Done,
             epoch: self.commits,
-            pool_seen: self.pool.len(),
+            // A flight planned beside the seed's validation sees the seed as a pool member.
+            pool_seen: self.pool.len().max(1),
             window_from,
             reserved,
             ample,

@@ -34,13 +34,18 @@ impl Engine {
     /// robin (advancing it).
     pub(super) fn pick_components(&mut self, parent: usize, optimisable: &[String]) -> Vec<String> {
         match self.setup.config.components {
-            ComponentSelection::All => optimisable.to_vec(),
-            ComponentSelection::RoundRobin => {
-                let entry = &mut self.pool[parent];
-                let pick = entry.next_component % optimisable.len();
-                entry.next_component = (pick + 1) % optimisable.len();
+            ComponentSelection::RoundRobin if optimisable.len() > 1 => {
+                // The seed while it is being validated has no pool entry yet: its round robin
+                // is kept aside and handed to the entry when it is added.
+                let next = match self.pool.get_mut(parent) {
+                    Some(entry) => &mut entry.next_component,
+                    None => &mut self.seed_next_component,
+                };
+                let pick = *next % optimisable.len();
+                *next = (pick + 1) % optimisable.len();
                 vec![optimisable[pick].clone()]
             }
+            ComponentSelection::All | ComponentSelection::RoundRobin => optimisable.to_vec(),
         }
     }
 

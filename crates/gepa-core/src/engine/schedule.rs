@@ -70,7 +70,7 @@ impl Engine {
         match owner {
             Owner::Seed => self.events.push(event),
             Owner::Flight { seq } => match self.flight_index(seq) {
-                Some(0) => self.publish_head(event),
+                Some(0) if !matches!(self.phase, Phase::Seed { .. }) => self.publish_head(event),
                 Some(fi) => self.flights[fi].held.push(event),
                 None => {}
             },
@@ -129,6 +129,7 @@ impl Engine {
             Batch::new(vec![(self.setup.seed.clone(), data.val_split(), self.val_ids())], true);
         self.phase = Phase::Seed { batch };
         self.start_batch(Owner::Seed);
+        self.plan_beside_seed();
     }
 
     fn complete_seed(&mut self) {
@@ -144,7 +145,7 @@ impl Engine {
         );
         self.emit_budget(Owner::Seed, 0, batch.charged);
         let results = super::stages::owned_results(&batch, 0);
-        self.committed_ledger = self.ledger;
+        self.committed_ledger += batch.charged;
         self.add_to_pool(
             Owner::Seed,
             self.setup.seed.clone(),
@@ -155,7 +156,25 @@ impl Engine {
             results,
             0,
         );
+        self.pool[0].next_component = self.seed_next_component;
         self.best_seen = Some(self.pool[0].mean());
+        if !self.flights.is_empty() {
+            // Flights planned beside the validation: a run the seed already ends (a reached
+            // target, a candidate cap) ends now, as it would have without them.
+            if let Some(reason) = self.stop_at_the_seed() {
+                self.finish(reason);
+                return;
+            }
+            let score = self.pool[0].mean();
+            for flight in &mut self.flights {
+                for event in &mut flight.held {
+                    if let Event::ParentSelected { candidate: 0, score: s, .. } = event {
+                        *s = score;
+                    }
+                }
+            }
+            self.release_head();
+        }
         self.fill_pipeline();
     }
 

@@ -70,12 +70,14 @@ impl Engine {
     }
 
     pub(super) fn emit_budget(&mut self, owner: Owner, iteration: u64, delta: u64) {
-        let event = Event::BudgetUpdated {
-            iteration,
-            used: self.ledger,
-            delta,
-            remaining: self.budget_remaining(),
+        // The seed's charge is committed on its own (iterations planned beside its validation
+        // may have charged the ledger too); a flight's `used` is set when it is published.
+        let used = match owner {
+            Owner::Seed => self.committed_ledger + delta,
+            Owner::Flight { .. } => self.ledger,
         };
+        let remaining = self.setup.config.stop.max_rollouts.map(|max| max.saturating_sub(used));
+        let event = Event::BudgetUpdated { iteration, used, delta, remaining };
         self.emit(owner, event);
     }
 
