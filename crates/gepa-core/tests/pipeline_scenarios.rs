@@ -38,6 +38,17 @@ fn without_pauses(events: &[Event]) -> Vec<Event> {
     events.iter().filter(|e| !matches!(e, Event::Paused { .. } | Event::Resumed)).cloned().collect()
 }
 
+/// The rollouts the budget events say were spent.
+fn published_rollouts(events: &[Event]) -> u64 {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::BudgetUpdated { delta, .. } => Some(*delta),
+            _ => None,
+        })
+        .sum()
+}
+
 /// Answers one request at a time, calling `hook` after each reply; returns every event.
 fn drive_with(engine: &mut Engine, mut hook: impl FnMut(&mut Engine, u64) -> bool) -> Vec<Event> {
     let mut events = Vec::new();
@@ -118,13 +129,7 @@ fn a_strict_budget_is_never_exceeded_with_iterations_in_flight() {
             };
             assert!(matches!(reason, StopReason::BudgetExhausted { .. }), "{reason:?}");
             assert_eq!(*rollouts, run.rollouts_used());
-            let published: u64 = events
-                .iter()
-                .filter_map(|e| match e {
-                    Event::BudgetUpdated { delta, .. } => Some(*delta),
-                    _ => None,
-                })
-                .sum();
+            let published = published_rollouts(&events);
             assert_eq!(published, run.rollouts_used(), "budget events add up to the ledger");
         }
     }
@@ -577,13 +582,7 @@ fn a_seed_that_ends_the_run_ends_it_with_the_iterations_started_beside_it() {
     assert!(events.iter().all(|e| !matches!(e, Event::IterationStarted { .. })));
     // Their minibatches were paid for: the budget events say so and add up to the ledger.
     assert_eq!(*rollouts, 6 + 4 * 3, "{rollouts}");
-    let published: u64 = events
-        .iter()
-        .filter_map(|e| match e {
-            Event::BudgetUpdated { delta, .. } => Some(*delta),
-            _ => None,
-        })
-        .sum();
+    let published = published_rollouts(&events);
     assert_eq!(published, *rollouts);
     assert_eq!(*iterations, 4);
 }
