@@ -410,6 +410,25 @@ fn calls_are_ranked_by_the_age_of_the_iteration_they_serve() {
     assert_eq!(ranks, (0..=top).collect(), "one rank per iteration, in planning order");
 }
 
+/// A pool as JSON without the scripted model's variant numbers. They hash the reflection
+/// prompt, which quotes the metric's feedback, and the exact-match feedback was reworded after
+/// the version-1 fixture was written (a reply holding the answer amid other text is now named as
+/// such): which candidates were admitted, with which scores, is what a resumed run must match.
+fn without_variants(pool: &serde_json::Value) -> String {
+    let text = pool.to_string();
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("(variant ") {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at + "(variant ".len()..];
+        rest = tail.trim_start_matches(|c: char| c.is_ascii_digit());
+        out.push_str("(variant)");
+        rest = rest.strip_prefix(')').unwrap_or(rest);
+    }
+    out.push_str(rest);
+    out
+}
+
 #[test]
 fn version_1_states_saved_mid_iteration_finish_as_the_old_engine_did() {
     // Written by the engine before pipelining (format version 1): a run saved at the first
@@ -427,7 +446,11 @@ fn version_1_states_saved_mid_iteration_finish_as_the_old_engine_did() {
         drive(&mut engine, order_free_reply, false);
         let pool: Vec<(Candidate, f64)> =
             engine.pool().iter().map(|p| (p.candidate.clone(), p.mean())).collect();
-        assert_eq!(serde_json::to_value(&pool).unwrap(), expected["pool"], "saved in {phase}");
+        assert_eq!(
+            without_variants(&serde_json::to_value(&pool).unwrap()),
+            without_variants(&expected["pool"]),
+            "saved in {phase}"
+        );
         assert_eq!(
             engine.rollouts_used(),
             expected["rollouts"].as_u64().unwrap(),

@@ -15,7 +15,7 @@ use crate::events::{EvalTarget, Event, Rejection};
 use crate::message::{ChatMessage, Role};
 use crate::program::Program;
 use crate::reflect::{
-    ReflectionMode, ReflectiveRecord, ScreenReject, apply_edits, closes_its_blocks,
+    ASKED_AGAIN, ReflectionMode, ReflectiveRecord, ScreenReject, apply_edits, closes_its_blocks,
     extract_proposal, parse_edits, reflection_messages, salvage_cut_off, screen_text,
     unwrap_json_instruction,
 };
@@ -256,8 +256,7 @@ impl Engine {
         let available = self.available_placeholders(&job.component);
         let correction =
             reason.correction(&job.component, &available, self.setup.config.reflection_mode);
-        let mut note =
-            format!("\n\nAn earlier reply to this request could not be used. {correction}");
+        let mut note = format!("\n\n{ASKED_AGAIN} {correction}");
         if let Some(text) = duplicate {
             let _ = write!(note, "\nThat version was:\n```\n{}\n```", text.trim());
         }

@@ -316,18 +316,15 @@ impl MetricSpec {
                 if got == want {
                     Score::new(1.0, format!("Correct: the answer is exactly \"{expected}\"."))
                 } else {
-                    Score::new(
-                        0.0,
-                        format!(
-                            "Incorrect: expected exactly \"{expected}\" and nothing else, got \"{}\".",
-                            clip(output.trim(), 200)
-                        ),
-                    )
+                    Score::new(0.0, exact_miss(output.trim(), expected, *case_sensitive))
                 }
             }
             MetricSpec::NormalizedMatch => {
-                if normalize_answer(output) == normalize_answer(expected) {
+                let (got, want) = (normalize_answer(output), normalize_answer(expected));
+                if got == want {
                     Score::new(1.0, format!("Correct: the answer matches \"{expected}\"."))
+                } else if !want.is_empty() && format!(" {got} ").contains(&format!(" {want} ")) {
+                    Score::new(0.0, wrapped_answer(output.trim(), expected))
                 } else {
                     Score::new(
                         0.0,
@@ -406,6 +403,34 @@ fn teaches(mut score: Score, example: &Example) -> Score {
         );
     }
     score
+}
+
+/// Why an exact answer missed, so that reflection can tell a format slip from a wrong answer:
+/// the right answer wrapped in other text, a difference in letter case only, or another answer.
+/// Every form states the expected answer.
+fn exact_miss(output: &str, expected: &str, case_sensitive: bool) -> String {
+    let got = clip(output, 200);
+    if case_sensitive && output.to_lowercase() == expected.to_lowercase() {
+        format!(
+            "Incorrect: expected exactly \"{expected}\", got \"{got}\": only the letter case differs."
+        )
+    } else if !expected.is_empty() && {
+        let (output, expected) = fold(output, expected, case_sensitive);
+        output.contains(&expected)
+    } {
+        wrapped_answer(output, expected)
+    } else {
+        format!("Incorrect: expected exactly \"{expected}\" and nothing else, got \"{got}\".")
+    }
+}
+
+/// The feedback on a reply that holds the right answer inside other text.
+fn wrapped_answer(output: &str, expected: &str) -> String {
+    format!(
+        "Incorrect: the reply \"{}\" holds the right answer but adds other text around it. \
+         The reply must be the answer alone, exactly \"{expected}\".",
+        clip(output, 200)
+    )
 }
 
 fn fold(a: &str, b: &str, case_sensitive: bool) -> (String, String) {

@@ -27,19 +27,42 @@ fn check(metric: &MetricSpec, output: &str, expected: &str, want_score: f64, wan
 fn exact_match() {
     let m = MetricSpec::ExactMatch { case_sensitive: false };
     check(&m, " Paris ", "paris", 1.0, "Correct: the answer is exactly \"paris\".");
+    // The right answer inside a sentence: a format slip, said as such (taken from a real
+    // Qwen2.5-Coder-0.5B reply on date-normalization).
+    check(
+        &MetricSpec::ExactMatch { case_sensitive: true },
+        "The correct answer is \"2015-05-04\".",
+        "2015-05-04",
+        0.0,
+        "Incorrect: the reply \"The correct answer is \"2015-05-04\".\" holds the right answer but adds other text around it. The reply must be the answer alone, exactly \"2015-05-04\".",
+    );
     check(
         &m,
-        "The capital is Paris.",
+        "The capital is PARIS.",
         "Paris",
         0.0,
-        "Incorrect: expected exactly \"Paris\" and nothing else, got \"The capital is Paris.\".",
+        "Incorrect: the reply \"The capital is PARIS.\" holds the right answer but adds other text around it. The reply must be the answer alone, exactly \"Paris\".",
     );
     check(
         &MetricSpec::ExactMatch { case_sensitive: true },
         "paris",
         "Paris",
         0.0,
-        "Incorrect: expected exactly \"Paris\" and nothing else, got \"paris\".",
+        "Incorrect: expected exactly \"Paris\", got \"paris\": only the letter case differs.",
+    );
+    check(
+        &MetricSpec::ExactMatch { case_sensitive: true },
+        "The capital is paris.",
+        "Paris",
+        0.0,
+        "Incorrect: expected exactly \"Paris\" and nothing else, got \"The capital is paris.\".",
+    );
+    check(
+        &m,
+        "May 4, 2015",
+        "2015-05-04",
+        0.0,
+        "Incorrect: expected exactly \"2015-05-04\" and nothing else, got \"May 4, 2015\".",
     );
 }
 
@@ -60,6 +83,15 @@ fn normalized_match() {
         0.0,
         "Incorrect: expected \"Eiffel Tower\", got \"Big Ben\".",
     );
+    check(
+        &m,
+        "It is the Eiffel Tower, of course.",
+        "Eiffel Tower",
+        0.0,
+        "Incorrect: the reply \"It is the Eiffel Tower, of course.\" holds the right answer but adds other text around it. The reply must be the answer alone, exactly \"Eiffel Tower\".",
+    );
+    // Words are matched whole: "Paris" is not inside "Parisian".
+    check(&m, "Parisian", "Paris", 0.0, "Incorrect: expected \"Paris\", got \"Parisian\".");
 }
 
 #[test]
@@ -383,8 +415,9 @@ fn every_miss_states_the_expected_answer_and_what_was_wrong() {
             MetricSpec::ExactMatch { case_sensitive: false },
             "Paris, France",
             "Paris",
-            "got \"Paris, France\"",
+            "adds other text around it",
         ),
+        (MetricSpec::ExactMatch { case_sensitive: false }, "Lyon", "Paris", "got \"Lyon\""),
         (MetricSpec::NormalizedMatch, "Lyon", "Paris", "got \"Lyon\""),
         (MetricSpec::Contains { case_sensitive: false }, "Lyon", "Paris", "must appear verbatim"),
         // The case: a regex with a capture group and a reply with no match.

@@ -9,6 +9,9 @@ use super::ReflectionMode;
 use crate::candidate::normalize_whitespace;
 use crate::template::placeholders;
 
+/// How a re-ask opens the note it adds to the reflection request.
+pub const ASKED_AGAIN: &str = "An earlier reply to this request could not be used.";
+
 /// Why a proposal was rejected before any rollout was spent on it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -222,9 +225,10 @@ fn echoes_the_records(proposal: &str) -> bool {
     proposal.contains("Assistant's output:") || fields >= 3
 }
 
-/// Phrases of our own meta-prompts: a proposal holding one copied the instructions instead of
-/// following them (seen with Qwen2.5-Coder-0.5B).
-const INSTRUCTION_PHRASES: [&str; 7] = [
+/// Phrases of our own meta-prompts, of the edit format's line descriptions and of the notes a
+/// re-ask adds: a proposal holding one copied the instructions instead of following them (all
+/// seen with Qwen2.5-Coder-0.5B).
+pub(super) const INSTRUCTION_PHRASES: [&str; 13] = [
     "work out what the correct answers have in common",
     "keep every part of the current text",
     "add the facts from the feedback",
@@ -232,6 +236,12 @@ const INSTRUCTION_PHRASES: [&str; 7] = [
     "reply with only the complete new text",
     "improve the text with one to three edits",
     "the text must work on new inputs",
+    "a sentence to add to the text",
+    "a sentence of the current text",
+    "the sentence that replaces it",
+    "an earlier reply to this request could not be used",
+    "versions of the text are being tested right now",
+    "these placeholders exist:",
 ];
 
 fn copies_the_instructions(proposal: &str) -> bool {

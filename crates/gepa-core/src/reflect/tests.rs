@@ -316,6 +316,57 @@ fn real_replies_that_copy_the_records_or_the_instructions_or_loop_are_screened()
     }
 }
 
+// Replies seen with Qwen2.5-Coder-0.5B on date-normalization: the re-ask's own note returned as
+// the new text, and the edit format's line descriptions added as if they were rules. Each was
+// evaluated on a minibatch before these phrases were screened.
+#[test]
+fn real_replies_that_copy_a_re_ask_note_or_the_edit_format_are_screened() {
+    let parent = "Convert the date.";
+    let available: BTreeSet<String> = ["date".to_owned()].into();
+    for reply in [
+        "An earlier reply to this request could not be used. Your text was identical to the current one. Change it so that it fixes the failures shown above. These placeholders exist: {{date}}.",
+        "Convert the date.\nA sentence to add to the text.\nThe sentence that replaces it is \"The date\" is in the format \"Month Day 'Year'\".",
+        "Convert the date.\n\nThese new versions of the text are being tested right now, so do not propose them again:",
+    ] {
+        assert!(
+            matches!(screen_text(parent, reply, None, &available), Err(ScreenReject::WrongShape { ref reason }) if reason.contains("copies the instructions")),
+            "{reply}: {:?}",
+            screen_text(parent, reply, None, &available)
+        );
+    }
+    // An instruction that quotes and replaces is still fine.
+    let fine = "Convert the date to the form YYYY-MM-DD and reply with that alone.";
+    assert_eq!(screen_text(parent, fine, None, &available), Ok(()));
+}
+
+// The screen's list of our own phrases must follow the prompts: every phrase is in a prompt, a
+// correction or a re-ask note we send (so a rewording of the prompts cannot leave it stale).
+#[test]
+fn every_screened_phrase_is_one_we_send() {
+    let records = one_wrong_record();
+    let tested = ["Be good.\nRule 1.".to_owned()];
+    let mut sent = String::from(ASKED_AGAIN);
+    for mode in [ReflectionMode::Rewrite, ReflectionMode::Edit] {
+        for m in reflection_messages(
+            ReflectionStyle::Rules,
+            mode,
+            "system",
+            "Use {{q}}.",
+            &records,
+            None,
+            &tested,
+        ) {
+            sent.push_str(&m.content);
+        }
+        let available: BTreeSet<String> = ["q".to_owned()].into();
+        sent.push_str(&ScreenReject::SameAsParent.correction("system", &available, mode));
+    }
+    let sent = sent.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
+    for phrase in super::screen::INSTRUCTION_PHRASES {
+        assert!(sent.contains(phrase), "{phrase:?} is not in anything we send");
+    }
+}
+
 #[test]
 fn versions_being_tested_are_shown_last_and_the_reply_must_differ() {
     let records = one_wrong_record();
