@@ -5,11 +5,12 @@
 // The scripted server and the proxy run on plain threads: this test is native-only.
 #![allow(clippy::disallowed_methods)]
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 
 use gepa_core::config::StopConditions;
@@ -19,6 +20,7 @@ use gepa_providers::Preset;
 use gepa_share::RunFile;
 use gepa_share::run_config::RunConfigFile;
 use gepa_share::run_file::{ModelSettings, Models};
+use support::{gepa, temp_dir};
 
 /// Reads one HTTP request (head and body) from a stream.
 fn read_request(stream: &TcpStream) -> Option<(String, Vec<u8>)> {
@@ -209,21 +211,6 @@ fn fault_proxy(
 /// The 50% mix of the issue: 20% 429 + 10% 500 + 10% dropped + 10% malformed + 10% cut off.
 const FIFTY: [(&str, f64); 5] =
     [("429", 0.2), ("500", 0.1), ("drop", 0.1), ("garbage", 0.1), ("length", 0.1)];
-
-fn gepa(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gepa"))
-        .args(args)
-        .env_remove("GEPA_TASK_API_KEY")
-        .output()
-        .unwrap()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gepa-faults-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// A run configuration of the simulated world: 12 train and 8 validation items, exact match.
 fn world_config(dir: &Path, budget: u64, concurrency: usize) -> PathBuf {
