@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
-use crate::components::field_problems::SetupProblems;
-use crate::components::{
+use gepa_playground::components::field_problems::SetupProblems;
+use gepa_playground::components::{
     candidate_compare::CandidateCompare, candidate_inspector::CandidateInspector,
     candidate_tree::CandidateTree, dataset_panel::DatasetPanel, endpoints_panel::EndpointsPanel,
     event_log_view::EventLogView, imported_result::ImportedResult, metric_picker::MetricPicker,
@@ -11,9 +11,9 @@ use crate::components::{
     setup_drawer::SetupDrawer, shared_prompt_page::SharedPromptPage, site_header::SiteHeader,
     strategy_panel::StrategyPanel, tree_bench::TreeBench,
 };
-use crate::controller::RunController;
-use crate::layout::REGIONS;
-use crate::setup_context::SetupSignals;
+use gepa_playground::controller::RunController;
+use gepa_playground::layout::REGIONS;
+use gepa_playground::setup_context::SetupSignals;
 
 /// The whole page: a header, then one panel per layout region.
 #[component]
@@ -23,20 +23,23 @@ pub fn App() -> impl IntoView {
     provide_context(SetupProblems(Memo::new(move |_| setup.plan().err().unwrap_or_default())));
     provide_context(RunController::new());
     if let Some(n) = bench_tree_size() {
-        return view! { <TreeBench n=n/> }.into_any();
+        return Suspend::new(async move { tree_bench(n).await }).into_any();
     }
     #[cfg(feature = "bench-messages")]
     if bench_query().split('&').any(|kv| kv == "bench=messages") {
-        return view! { <crate::components::message_bench::MessageBench/> }.into_any();
+        return view! { <gepa_playground::components::message_bench::MessageBench/> }.into_any();
     }
     let shared = RwSignal::new(shared_from_fragment());
-    // The optimiser's worker loads once the playground's first screen is drawn (a frame, then
-    // a task); a shared prompt's page does not need it.
+    // The optimiser's worker and the runs' starter load once the playground's first screen is
+    // drawn (a frame, then a task); a shared prompt's page does not need them.
     Effect::new(move |_| {
         if shared.with(Option::is_none) {
             request_animation_frame(|| {
                 set_timeout(
-                    || crate::worker::link::EngineLink::get().start(),
+                    || {
+                        gepa_playground::worker::link::EngineLink::get().start();
+                        crate::run_starter::preload();
+                    },
                     std::time::Duration::ZERO,
                 );
             });
@@ -64,7 +67,9 @@ pub fn App() -> impl IntoView {
     view! {
         <a class="skip-link" href="#run-bar">"Skip to the run controls"</a>
         <SiteHeader/>
-        {move || shared.get().map(|s| view! { <SharedPromptPage shared=s on_done=leave_shared/> })}
+        {move || {
+            shared.get().map(|s| Suspend::new(async move { shared_page(s, leave_shared).await }))
+        }}
         <main
             style:display=move || if shared.with(Option::is_some) { "none" } else { "grid" } id="main" class=stage data-testid="workspace">
             <div class="run-bar" id="run-bar" role="region" aria-label="Run controls and progress" data-testid="run-bar">
@@ -85,24 +90,10 @@ pub fn App() -> impl IntoView {
                 </RegionPanel>
             </SetupDrawer>
             <RegionPanel region=run>
-                <ResultPanel/>
-                <ImportedResult/>
-                <SavedRuns/>
-                <StrategyPanel/>
-                <EventLogView/>
+                {Suspend::new(async { run_region().await })}
             </RegionPanel>
             <RegionPanel region=tree>
-                <div class="tree-layout">
-                    <div class="tree-main">
-                        <CandidateTree/>
-                        <ScoreChart/>
-                        <ScoreHeatmap/>
-                    </div>
-                    <div class="tree-side">
-                        <CandidateInspector/>
-                        <CandidateCompare/>
-                    </div>
-                </div>
+                {Suspend::new(async { tree_region().await })}
             </RegionPanel>
         </main>
         <footer class="site-footer">
@@ -114,11 +105,57 @@ pub fn App() -> impl IntoView {
     .into_any()
 }
 
-/// A shared prompt in the page's fragment (`#prompt=v1.…`), decoded, or why it cannot be.
-fn shared_from_fragment() -> Option<Result<gepa_share::SharedPrompt, String>> {
+/// The run region's panels. Loaded after the first screen is drawn: with a split build (`./dev
+/// build`) its code is a wasm chunk of its own, fetched when this is first called.
+#[lazy]
+fn run_region() -> AnyView {
+    view! {
+        <ResultPanel/>
+        <ImportedResult/>
+        <SavedRuns/>
+        <StrategyPanel/>
+        <EventLogView/>
+    }
+    .into_any()
+}
+
+/// The candidate tree region's panels, loaded like [`run_region`].
+#[lazy]
+fn tree_region() -> AnyView {
+    view! {
+        <div class="tree-layout">
+            <div class="tree-main">
+                <CandidateTree/>
+                <ScoreChart/>
+                <ScoreHeatmap/>
+            </div>
+            <div class="tree-side">
+                <CandidateInspector/>
+                <CandidateCompare/>
+            </div>
+        </div>
+    }
+    .into_any()
+}
+
+/// The tree benchmark page (`?bench=tree`), in a chunk of its own.
+#[lazy]
+fn tree_bench(n: usize) -> AnyView {
+    view! { <TreeBench n=n/> }.into_any()
+}
+
+/// The page a share link opens, with the link decoded (or why it cannot be), in a chunk of its
+/// own: only links need it.
+#[lazy]
+fn shared_page(fragment: String, on_done: Callback<()>) -> AnyView {
+    let shared = gepa_share::SharedPrompt::decode(&fragment).map_err(|e| e.to_string());
+    view! { <SharedPromptPage shared=shared on_done=on_done/> }.into_any()
+}
+
+/// The page's fragment when it holds a shared prompt (`#prompt=v1.…`).
+fn shared_from_fragment() -> Option<String> {
     let hash = web_sys::window()?.location().hash().ok()?;
-    hash.contains(gepa_share::link::FRAGMENT_KEY)
-        .then(|| gepa_share::SharedPrompt::decode(&hash).map_err(|e| e.to_string()))
+    hash.contains(gepa_share::link::FRAGMENT_KEY).then_some(hash)
 }
 
 /// `?bench=tree&n=…` opens the tree benchmark instead of the playground.

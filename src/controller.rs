@@ -3,6 +3,9 @@
 //! into engine commands. Views read its signals and call its methods; no run logic lives in a
 //! view closure.
 
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -70,6 +73,24 @@ pub struct RunController {
 struct Saved {
     id: String,
     title: String,
+}
+
+/// A run about to be driven: what [`RunController::drive`] takes.
+#[derive(Debug)]
+pub struct Launch {
+    source: Source,
+    plan: RunPlan,
+    past: Vec<Event>,
+    saved: Saved,
+    use_cache: bool,
+}
+
+/// Calls [`RunController::drive`]. The page binary gives it (`RunController::set_starter`), so
+/// that with a split build the driver's code is a wasm chunk fetched with the first run.
+pub type Starter = fn(RunController, Launch) -> Pin<Box<dyn Future<Output = ()>>>;
+
+thread_local! {
+    static STARTER: Cell<Option<Starter>> = const { Cell::new(None) };
 }
 
 impl RunController {
@@ -213,14 +234,31 @@ impl RunController {
         Ok((warnings, run_setup))
     }
 
+    /// Sets what drives a run (the page does this before anything else).
+    pub fn set_starter(starter: Starter) {
+        STARTER.set(Some(starter));
+    }
+
     fn launch(self, source: Source, plan: RunPlan, past: Vec<Event>, saved: Saved) {
         if let Some(old) = self.driver.get_value() {
             old.shared().abort_all();
             old.forget();
         }
         self.failure.set(None);
-        let use_cache = self.use_cache.get_untracked();
+        let launch =
+            Launch { source, plan, past, saved, use_cache: self.use_cache.get_untracked() };
         spawn_local(async move {
+            match STARTER.get() {
+                Some(start) => start(self, launch).await,
+                None => self.fail("this page cannot drive a run (it has no starter)".into()),
+            }
+        });
+    }
+
+    /// Drives `launch`: opens the response cache, shows the run and starts its driver.
+    pub async fn drive(self, launch: Launch) {
+        let Launch { source, plan, past, saved, use_cache } = launch;
+        {
             let cache = BrowserCache::open().await;
             cache.set_enabled(use_cache);
             let settings = gepa_providers::CallSettings {
@@ -276,7 +314,7 @@ impl RunController {
             let driver = Driver::launch(source, mirror, shared, on_change, on_fail);
             self.driver.set_value(Some(driver));
             self.plan.set_value(Some(plan));
-        });
+        }
     }
 
     /// The run could not go on: say why, and leave the setup as it is for a new Start.

@@ -4,7 +4,6 @@
 //! and storage. Logic lives in plain functions and `impl` blocks that native tests can reach
 //! (`state/`); view closures only read and dispatch.
 
-mod app;
 pub mod components;
 pub mod controller;
 pub mod driver;
@@ -14,5 +13,3 @@ pub mod state;
 pub mod storage;
 pub mod transport;
 pub mod worker;
-
-pub use app::App;

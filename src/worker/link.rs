@@ -3,9 +3,15 @@
 //! presses Start at once only waits for the worker to load. Messages cross as JSON text made by
 //! serde_json: measured faster than serde-wasm-bindgen values for these messages, and the page
 //! already carries serde_json's readers for the same types (BENCHMARKS.md).
+//! The page binary hands the link its [`Reader`] of the worker's messages: the readers of the
+//! optimiser's events are a large part of the page's code, so the page loads them as a wasm chunk
+//! of their own when the first message arrives (after the first paint); messages are read in the
+//! order they arrive whatever the chunk's loading takes.
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
@@ -19,6 +25,9 @@ const WORKER_SCRIPT: &str = "./engine-worker.js";
 
 /// What an engine's messages are handed to.
 pub type Handler = Rc<dyn Fn(FromHost)>;
+
+/// Reads one message of the worker (its JSON text), or says why it cannot.
+pub type Reader = Rc<dyn Fn(String) -> Pin<Box<dyn Future<Output = Result<FromHost, String>>>>>;
 
 type Ticket = Box<dyn FnOnce(Result<String, String>)>;
 
@@ -49,6 +58,10 @@ struct Inner {
     /// Why the worker could not start or stopped (every engine hears it).
     broken: RefCell<Option<String>>,
     listeners: RefCell<Vec<Listener>>,
+    reader: RefCell<Option<Reader>>,
+    /// Messages received and not read yet, oldest first, and whether a task is reading them.
+    inbox: RefCell<VecDeque<String>>,
+    reading: Cell<bool>,
 }
 
 thread_local! {
@@ -60,6 +73,11 @@ impl EngineLink {
     #[must_use]
     pub fn get() -> EngineLink {
         LINK.with(EngineLink::clone)
+    }
+
+    /// Sets how the worker's messages are read (the page does this before anything else).
+    pub fn set_reader(&self, reader: Reader) {
+        *self.inner.reader.borrow_mut() = Some(reader);
     }
 
     /// Starts the worker unless it runs (called once the first screen is drawn, and by the
@@ -81,12 +99,9 @@ impl EngineLink {
         let link = self.clone();
         let on_message = Listener::new(move |event: web_sys::Event| {
             let Some(event) = event.dyn_ref::<web_sys::MessageEvent>() else { return };
-            let text = event.data().as_string().unwrap_or_default();
-            match serde_json::from_str::<FromHost>(&text) {
-                Ok(message) => link.receive(message),
-                Err(e) => link.break_down(format!(
-                    "the optimiser sent a message the page cannot read ({e}): reload the page"
-                )),
+            link.inner.inbox.borrow_mut().push_back(event.data().as_string().unwrap_or_default());
+            if !link.inner.reading.replace(true) {
+                wasm_bindgen_futures::spawn_local(link.clone().read_inbox());
             }
         });
         let link = self.clone();
@@ -170,6 +185,27 @@ impl EngineLink {
                 describe(&e)
             ));
         }
+    }
+
+    /// Reads and hands on the messages in the inbox, one at a time in arrival order, until it is
+    /// empty.
+    async fn read_inbox(self) {
+        loop {
+            let next = self.inner.inbox.borrow_mut().pop_front();
+            let Some(text) = next else { break };
+            let reader = self.inner.reader.borrow().clone();
+            let read = match reader {
+                Some(reader) => reader(text).await,
+                None => Err("this page has no reader for it".into()),
+            };
+            match read {
+                Ok(message) => self.receive(message),
+                Err(e) => self.break_down(format!(
+                    "the optimiser sent a message the page cannot read ({e}): reload the page"
+                )),
+            }
+        }
+        self.inner.reading.set(false);
     }
 
     fn receive(&self, message: FromHost) {

@@ -9,8 +9,9 @@ import { gzipSync } from 'node:zlib';
 
 const dist = process.env.DIST ?? '../../dist';
 
-// Sizes: what the page downloads before it runs (index.html loads the gepa-playground files),
-// and the engine worker, which the page starts after its first paint.
+// Sizes: what the page downloads before it runs (index.html loads the gepa-playground files and
+// the split loader they import), the split chunks (fetched when first called, right after the first
+// paint), and the engine worker, which the page starts after its first paint.
 const size = (part, test) => {
   for (const ext of ['.wasm', '.js', '.css']) {
     const files = readdirSync(dist).filter((f) => f.endsWith(ext) && test(f));
@@ -21,7 +22,9 @@ const size = (part, test) => {
   }
 };
 const worker = (f) => f.startsWith('gepa-worker') || f === 'engine-worker.js';
-size('up front', (f) => !worker(f));
+const chunk = (f) => /^(split_.*|chunk_\d+)\.wasm$/.test(f);
+size('up front', (f) => !worker(f) && !chunk(f));
+size('split chunks, after first paint', chunk);
 size('worker, after first paint', worker);
 
 const port = 47899;
