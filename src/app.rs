@@ -12,6 +12,8 @@ use gepa_playground::components::{
     strategy_panel::StrategyPanel, tree_bench::TreeBench,
 };
 use gepa_playground::controller::RunController;
+
+use crate::chunk::ChunkMissing;
 use gepa_playground::layout::REGIONS;
 use gepa_playground::setup_context::SetupSignals;
 
@@ -68,7 +70,11 @@ pub fn App() -> impl IntoView {
         <a class="skip-link" href="#run-bar">"Skip to the run controls"</a>
         <SiteHeader/>
         {move || {
-            shared.get().map(|s| Suspend::new(async move { shared_page(s, leave_shared).await }))
+            shared.get().map(|s| {
+                Suspend::new(async move {
+                    shown(shared_page(s, leave_shared).await, "The shared prompt")
+                })
+            })
         }}
         <main
             style:display=move || if shared.with(Option::is_some) { "none" } else { "grid" } id="main" class=stage data-testid="workspace">
@@ -90,10 +96,10 @@ pub fn App() -> impl IntoView {
                 </RegionPanel>
             </SetupDrawer>
             <RegionPanel region=run>
-                {Suspend::new(async { run_region().await })}
+                {Suspend::new(async { shown(run_region().await, "The run panels") })}
             </RegionPanel>
             <RegionPanel region=tree>
-                {Suspend::new(async { tree_region().await })}
+                {Suspend::new(async { shown(tree_region().await, "The candidate tree") })}
             </RegionPanel>
         </main>
         <footer class="site-footer">
@@ -106,23 +112,24 @@ pub fn App() -> impl IntoView {
 }
 
 /// The run region's panels. Loaded after the first screen is drawn: with a split build (`./dev
-/// build`) its code is a wasm chunk of its own, fetched when this is first called.
-#[lazy]
-fn run_region() -> AnyView {
-    view! {
+/// build`) its code is a wasm chunk of its own, fetched when this is first called; when it cannot
+/// be fetched, the region says so ([`shown`]) and the rest of the page goes on working.
+#[leptos::wasm_split::wasm_split(run_region, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn run_region() -> Result<AnyView, ChunkMissing> {
+    let panels = view! {
         <ResultPanel/>
         <ImportedResult/>
         <SavedRuns/>
         <StrategyPanel/>
         <EventLogView/>
-    }
-    .into_any()
+    };
+    Ok(panels.into_any())
 }
 
 /// The candidate tree region's panels, loaded like [`run_region`].
-#[lazy]
-fn tree_region() -> AnyView {
-    view! {
+#[leptos::wasm_split::wasm_split(tree_region, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn tree_region() -> Result<AnyView, ChunkMissing> {
+    let panels = view! {
         <div class="tree-layout">
             <div class="tree-main">
                 <CandidateTree/>
@@ -134,8 +141,17 @@ fn tree_region() -> AnyView {
                 <CandidateCompare/>
             </div>
         </div>
-    }
-    .into_any()
+    };
+    Ok(panels.into_any())
+}
+
+/// A region's panels, or what to tell the user when their chunk could not be fetched.
+fn shown(panels: Result<AnyView, ChunkMissing>, part: &str) -> AnyView {
+    panels.unwrap_or_else(|missing| {
+        let message = missing.message(part);
+        view! { <p class="hint warn" role="alert" data-testid="chunk-missing">{message}</p> }
+            .into_any()
+    })
 }
 
 /// The tree benchmark page (`?bench=tree`), in a chunk of its own.
@@ -146,10 +162,10 @@ fn tree_bench(n: usize) -> AnyView {
 
 /// The page a share link opens, with the link decoded (or why it cannot be), in a chunk of its
 /// own: only links need it.
-#[lazy]
-fn shared_page(fragment: String, on_done: Callback<()>) -> AnyView {
+#[leptos::wasm_split::wasm_split(shared_page, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn shared_page(fragment: String, on_done: Callback<()>) -> Result<AnyView, ChunkMissing> {
     let shared = gepa_share::SharedPrompt::decode(&fragment).map_err(|e| e.to_string());
-    view! { <SharedPromptPage shared=shared on_done=on_done/> }.into_any()
+    Ok(view! { <SharedPromptPage shared=shared on_done=on_done/> }.into_any())
 }
 
 /// The page's fragment when it holds a shared prompt (`#prompt=v1.…`).

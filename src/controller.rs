@@ -85,9 +85,10 @@ pub struct Launch {
     use_cache: bool,
 }
 
-/// Calls [`RunController::drive`]. The page binary gives it (`RunController::set_starter`), so
-/// that with a split build the driver's code is a wasm chunk fetched with the first run.
-pub type Starter = fn(RunController, Launch) -> Pin<Box<dyn Future<Output = ()>>>;
+/// Calls [`RunController::drive`], or says why it cannot (the part of the page that drives runs
+/// could not be loaded). The page binary gives it (`RunController::set_starter`), so that with a
+/// split build the driver's code is a wasm chunk of its own.
+pub type Starter = fn(RunController, Launch) -> Pin<Box<dyn Future<Output = Result<(), String>>>>;
 
 thread_local! {
     static STARTER: Cell<Option<Starter>> = const { Cell::new(None) };
@@ -248,9 +249,12 @@ impl RunController {
         let launch =
             Launch { source, plan, past, saved, use_cache: self.use_cache.get_untracked() };
         spawn_local(async move {
-            match STARTER.get() {
+            let started = match STARTER.get() {
                 Some(start) => start(self, launch).await,
-                None => self.fail("this page cannot drive a run (it has no starter)".into()),
+                None => Err("this page cannot drive a run (it has no starter)".into()),
+            };
+            if let Err(why) = started {
+                self.fail(why);
             }
         });
     }

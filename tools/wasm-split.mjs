@@ -1,5 +1,5 @@
-// Trunk post-build hook: splits the page's wasm at its `#[lazy]` functions (Leptos' split
-// points), so the first load carries what the first screen needs and the rest arrives as chunks
+// Trunk post-build hook: splits the page's wasm at its split functions (`#[lazy]` and
+// `wasm_split`), so the first load carries what the first screen needs and the rest arrives as chunks
 // fetched when first called (right after the first paint, for the run and tree regions).
 //
 // Trunk has no step between cargo and wasm-bindgen, so this redoes the page's last steps from
