@@ -12,10 +12,10 @@ use gepa_playground::components::{
     strategy_panel::StrategyPanel, tree_bench::TreeBench,
 };
 use gepa_playground::controller::RunController;
-
-use crate::chunk::ChunkMissing;
 use gepa_playground::layout::REGIONS;
 use gepa_playground::setup_context::SetupSignals;
+
+use crate::chunk::ChunkMissing;
 
 /// The whole page: a header, then one panel per layout region.
 #[component]

@@ -262,63 +262,61 @@ impl RunController {
     /// Drives `launch`: opens the response cache, shows the run and starts its driver.
     pub async fn drive(self, launch: Launch) {
         let Launch { source, plan, past, saved, use_cache } = launch;
-        {
-            let cache = BrowserCache::open().await;
-            cache.set_enabled(use_cache);
-            let settings = gepa_providers::CallSettings {
-                concurrency: plan.concurrency,
-                retry: RetryPolicy { patience_ms: plan.patience_ms, ..RetryPolicy::default() },
-                use_cache,
-            };
-            let shared = Shared::new(
-                plan.endpoints.clone(),
-                settings,
-                plan.prices.clone(),
-                cache,
-                plan.setup.config.seed,
-            );
-            self.imported.set(None);
-            let mirror = EngineMirror::new(plan.setup.config.stop.max_rollouts, past.len());
-            // A new run shows at once; a saved run once the worker has restored it (its
-            // counters are in its state, not in the page).
-            let new_run = matches!(source, Source::Run { .. });
-            self.view.set(new_run.then(|| RunView::new(&mirror)));
-            self.events.set_value(past);
-            self.saved.set_value(Some(saved));
-            self.test.set(TestEval::default());
-            self.best.set(None);
-            self.selected.set(None);
-            self.ghost.set(None);
-            self.compare.set(None);
-            self.seed.set(Some(plan.setup.seed.clone()));
-            let on_change = Rc::new(move |engine: &EngineMirror, events: Vec<gepa_core::Event>| {
-                self.view.update(|v| {
-                    let view = v.get_or_insert_with(|| {
-                        // The first update of a saved run: its history so far comes first.
-                        let mut view = RunView::new(engine);
-                        self.events.with_value(|past| view.update(engine, past));
-                        view
-                    });
-                    view.update(engine, &events);
+        let cache = BrowserCache::open().await;
+        cache.set_enabled(use_cache);
+        let settings = gepa_providers::CallSettings {
+            concurrency: plan.concurrency,
+            retry: RetryPolicy { patience_ms: plan.patience_ms, ..RetryPolicy::default() },
+            use_cache,
+        };
+        let shared = Shared::new(
+            plan.endpoints.clone(),
+            settings,
+            plan.prices.clone(),
+            cache,
+            plan.setup.config.seed,
+        );
+        self.imported.set(None);
+        let mirror = EngineMirror::new(plan.setup.config.stop.max_rollouts, past.len());
+        // A new run shows at once; a saved run once the worker has restored it (its
+        // counters are in its state, not in the page).
+        let new_run = matches!(source, Source::Run { .. });
+        self.view.set(new_run.then(|| RunView::new(&mirror)));
+        self.events.set_value(past);
+        self.saved.set_value(Some(saved));
+        self.test.set(TestEval::default());
+        self.best.set(None);
+        self.selected.set(None);
+        self.ghost.set(None);
+        self.compare.set(None);
+        self.seed.set(Some(plan.setup.seed.clone()));
+        let on_change = Rc::new(move |engine: &EngineMirror, events: Vec<gepa_core::Event>| {
+            self.view.update(|v| {
+                let view = v.get_or_insert_with(|| {
+                    // The first update of a saved run: its history so far comes first.
+                    let mut view = RunView::new(engine);
+                    self.events.with_value(|past| view.update(engine, past));
+                    view
                 });
-                let best = engine.best_candidate();
-                if self.best.with_untracked(|old| *old != best) {
-                    self.best.set(best);
-                }
-                // The endpoint line moves with the counters, not half a second behind them (a
-                // run paused right after a change would otherwise look idle while calls fly).
-                self.refresh_endpoints();
-                let worth_saving = events.iter().any(Event::is_save_point);
-                self.events.update_value(|all| all.extend(events));
-                if worth_saving {
-                    self.autosave();
-                }
+                view.update(engine, &events);
             });
-            let on_fail = Rc::new(move |error: String| self.fail(error));
-            let driver = Driver::launch(source, mirror, shared, on_change, on_fail);
-            self.driver.set_value(Some(driver));
-            self.plan.set_value(Some(plan));
-        }
+            let best = engine.best_candidate();
+            if self.best.with_untracked(|old| *old != best) {
+                self.best.set(best);
+            }
+            // The endpoint line moves with the counters, not half a second behind them (a
+            // run paused right after a change would otherwise look idle while calls fly).
+            self.refresh_endpoints();
+            let worth_saving = events.iter().any(Event::is_save_point);
+            self.events.update_value(|all| all.extend(events));
+            if worth_saving {
+                self.autosave();
+            }
+        });
+        let on_fail = Rc::new(move |error: String| self.fail(error));
+        let driver = Driver::launch(source, mirror, shared, on_change, on_fail);
+        self.driver.set_value(Some(driver));
+        self.plan.set_value(Some(plan));
     }
 
     /// The run could not go on: say why, and leave the setup as it is for a new Start.
