@@ -55,6 +55,9 @@ pub fn ReflectionView(
         <section class="reflection" data-testid="reflection" aria-label="How this candidate was made">
             <h4>{format!("Reflection on #{} in iteration {}, rewriting '{}'", proposal.parent, proposal.iteration, proposal.component)}</h4>
             {proposal.pinned.then(|| view! { <p class="hint">"You pinned this parent."</p> })}
+            {proposal.builds_on.map(|on| view! {
+                <p class="hint" data-testid="builds-on">{builds_on_note(on)}</p>
+            })}
             <div class="table-scroll">
                 <table class="data">
                     <caption>"Minibatch"</caption>
@@ -97,4 +100,11 @@ pub fn ReflectionView(
             </details>
         </section>
     }
+}
+
+/// Why a proposal improved a newer version than its parent.
+fn builds_on_note(on: u64) -> String {
+    format!(
+        "Built on the version iteration {on} proposed for this parent: it won its minibatch while this iteration was in flight, so the scores below are that version's."
+    )
 }

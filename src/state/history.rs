@@ -86,8 +86,12 @@ pub struct ProposalInfo {
     pub pinned: bool,
     /// The component rewritten.
     pub component: String,
-    /// The parent on the minibatch.
+    /// The version improved on the minibatch: the parent, or the newer version of it that
+    /// the proposal builds on.
     pub parent_eval: MiniEval,
+    /// The iteration whose winning child this proposal builds on instead of the parent (an
+    /// older iteration in flight on the same parent).
+    pub builds_on: Option<u64>,
     /// The child on the minibatch.
     pub child_eval: Option<MiniEval>,
     /// The full reflection request.
@@ -165,6 +169,7 @@ impl RunHistory {
                     proposal: String::new(),
                     retries: Vec::new(),
                     salvaged: false,
+                    builds_on: None,
                     outcome: Outcome::Pending,
                 });
             }
@@ -205,6 +210,12 @@ impl RunHistory {
                             && p.child_eval.is_none()
                         {
                             p.child_eval = Some(eval);
+                        }
+                    }
+                    EvalTarget::BuildsOn { task, on } => {
+                        if let Some(p) = self.proposal_mut(*iteration, *task) {
+                            p.parent_eval = eval;
+                            p.builds_on = Some(*on);
                         }
                     }
                     EvalTarget::MergeChild { .. } => {}
@@ -377,5 +388,46 @@ impl RunHistory {
     /// Proposals that were turned down (the tree's optional ghost nodes).
     pub fn rejected(&self) -> impl Iterator<Item = (usize, &ProposalInfo)> {
         self.proposals.iter().enumerate().filter(|(_, p)| matches!(p.outcome, Outcome::Rejected(_)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gepa_core::{Split, Usage};
+
+    fn evaluated(target: EvalTarget, scores: Vec<f64>) -> Event {
+        Event::Evaluated {
+            iteration: 3,
+            target,
+            split: Split::Train,
+            examples: vec![4, 7],
+            outputs: scores.iter().map(|s| format!("out {s}")).collect(),
+            feedback: vec![String::new(), String::new()],
+            scores,
+            charged: 2,
+            usage: Usage::default(),
+        }
+    }
+
+    #[test]
+    fn a_proposal_built_on_a_newer_version_shows_that_version_on_its_minibatch() {
+        let mut history = RunHistory::default();
+        history.apply(&Event::ParentSelected {
+            iteration: 3,
+            task: 0,
+            candidate: 1,
+            score: 0.5,
+            pinned: false,
+        });
+        history.apply(&Event::MinibatchSampled { iteration: 3, task: 0, examples: vec![4, 7] });
+        history.apply(&evaluated(EvalTarget::Candidate { index: 1 }, vec![0.0, 0.0]));
+        assert_eq!(history.proposals[0].builds_on, None);
+        history.apply(&evaluated(EvalTarget::BuildsOn { task: 0, on: 2 }, vec![1.0, 0.0]));
+        let proposal = &history.proposals[0];
+        assert_eq!(proposal.builds_on, Some(2));
+        assert_eq!(proposal.parent, 1, "planned on its parent");
+        assert_eq!(proposal.parent_eval.scores, vec![1.0, 0.0], "the version it improves");
+        assert_eq!(proposal.parent_eval.outputs[0], "out 1");
     }
 }

@@ -294,6 +294,7 @@ mod tests {
             proposal: String::new(),
             retries: Vec::new(),
             salvaged: false,
+            builds_on: None,
             outcome: Outcome::Rejected(Rejection::DuplicateInIteration),
         });
         let plain = TreeModel::build(&h, false);

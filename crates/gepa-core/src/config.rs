@@ -288,6 +288,13 @@ impl RunConfig {
         self.pipeline_depth.unwrap_or(1).clamp(1, MAX_PIPELINE_DEPTH)
     }
 
+    /// Minibatches one proposal task can evaluate: its parent's and its child's, and with
+    /// iterations in flight a newer version of the parent it may build on.
+    #[must_use]
+    pub fn minibatches_per_task(&self) -> u64 {
+        if self.depth() > 1 { 3 } else { 2 }
+    }
+
     /// The most rollouts one iteration can cost with `val_len` validation examples: the bound on
     /// overshoot in reference mode (0 in strict mode, which never exceeds the budget).
     #[must_use]
@@ -296,7 +303,8 @@ impl RunConfig {
             return 0;
         }
         let n = self.proposals_per_iteration as u64;
-        let reflective = n * (2 * self.minibatch_size as u64 + val_len as u64);
+        let reflective =
+            n * (self.minibatches_per_task() * self.minibatch_size as u64 + val_len as u64);
         let merge = self.merge.map_or(0, |m| (m.subsample_size + val_len) as u64);
         // Every iteration in flight may overshoot once.
         reflective.max(merge) * self.depth() as u64

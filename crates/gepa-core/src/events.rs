@@ -72,6 +72,15 @@ pub enum EvalTarget {
         /// Its two parents.
         parents: [usize; 2],
     },
+    /// The newer version of its parent that task `task` builds on (a child an older
+    /// iteration on the same parent won validation with), on the task's minibatch: the results
+    /// its reflection reads and its child must beat.
+    BuildsOn {
+        /// Task index within the iteration.
+        task: usize,
+        /// The iteration that proposed that version.
+        on: u64,
+    },
 }
 
 /// Where in an iteration a proposal was rejected.

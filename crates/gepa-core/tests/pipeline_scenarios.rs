@@ -275,13 +275,15 @@ fn merges_run_with_iterations_in_flight_whatever_the_reply_timing() {
     assert!(merges > 0, "some merges were tried with iterations in flight");
 }
 
-/// A reflection model that always proposes the same text per component (not an LLM).
+/// A reflection model that always proposes the same text per component, one that does not
+/// help (not an LLM): no child wins, so no iteration builds on another's, and every iteration
+/// in flight on a parent proposes what an older one tried.
 fn same_proposal(request: &Request) -> Reply {
     match &request.purpose {
         Purpose::Reflect { component, .. } if component == "add_rule" => {
-            Reply::text("```\nWhen it says plus, add the two numbers.\n```")
+            Reply::text("```\nWhen it says plus, answer with a number.\n```")
         }
-        Purpose::Reflect { .. } => Reply::text("```\nWhen it says times, multiply them.\n```"),
+        Purpose::Reflect { .. } => Reply::text("```\nWhen it says so, answer with a number.\n```"),
         _ => support::scripted_task(request),
     }
 }
@@ -361,7 +363,7 @@ fn iterations_in_flight_on_one_parent_see_each_others_versions_and_never_collide
         let events = drive(&mut run, next_rule, false);
         let shown = events
             .iter()
-            .filter(|e| matches!(e, Event::ReflectionRequested { prompt, .. } if prompt.contains("being tested right now")))
+            .filter(|e| matches!(e, Event::ReflectionRequested { prompt, .. } if prompt.contains("tried alongside this one")))
             .count();
         assert!(shown > 0, "seed {seed}: a reflection was shown the versions in flight");
         for event in &events {
@@ -383,6 +385,70 @@ fn iterations_in_flight_on_one_parent_see_each_others_versions_and_never_collide
         let other = drive_shuffled(&mut shuffled, next_rule, seed + 11);
         assert_eq!(first_difference(&events, &other), None, "seed {seed}");
     }
+}
+
+/// Like [`next_rule`], but the text fixes its component's questions, so children win (not an
+/// LLM).
+fn helpful_next_rule(request: &Request) -> Reply {
+    let Purpose::Reflect { component, .. } = &request.purpose else {
+        return support::scripted_task(request);
+    };
+    let all: String = request.messages.iter().map(|m| m.content.as_str()).collect();
+    let n = (1..100).rev().find(|n| all.contains(&format!("Rule {n}."))).unwrap_or(0);
+    let base = if component == "add_rule" {
+        "When it says plus, add the two numbers."
+    } else {
+        "When it says times, multiply: times means product."
+    };
+    let rules: Vec<String> = (1..=n + 1).map(|k| format!("Rule {k}.")).collect();
+    Reply::text(format!("```\n{base}\n{}\n```", rules.join("\n")))
+}
+
+#[test]
+fn an_iteration_in_flight_beside_a_winner_on_its_parent_builds_on_that_winner() {
+    let mut built = 0;
+    for seed in 0..6 {
+        let mut run = engine(pipelined(seed, 150, 4));
+        let events = drive(&mut run, helpful_next_rule, false);
+        for event in &events {
+            let Event::Evaluated {
+                iteration,
+                target: EvalTarget::BuildsOn { task, on },
+                split: gepa_core::Split::Train,
+                ..
+            } = event
+            else {
+                continue;
+            };
+            built += 1;
+            assert!(on < iteration, "seed {seed}: iteration {iteration} builds on an older one");
+            // That version is scored before the reflection (unless it is perfect there, when no
+            // reflection is asked for), and a child that wins joins the pool as its child.
+            let requested = events.iter().position(|e| {
+                matches!(e, Event::ReflectionRequested { iteration: i, task: t, .. } if i == iteration && t == task)
+            });
+            let evaluated = events.iter().position(|e| std::ptr::eq(e, event));
+            if let Some(requested) = requested {
+                assert!(evaluated < Some(requested), "seed {seed}: scored before its reflection");
+            }
+            let accepted =
+                events.iter().find_map(|e| match e {
+                    Event::ProposalAccepted {
+                        iteration: i, task: t, parent, candidate, ..
+                    } if i == iteration && t == task => Some((*parent, *candidate)),
+                    _ => None,
+                });
+            if let Some((parent, candidate)) = accepted {
+                assert_eq!(run.pool()[parent].iteration, *on, "seed {seed}: lineage");
+                assert_eq!(run.pool()[candidate].parents, vec![parent]);
+            }
+        }
+        // Which winner an iteration builds on does not depend on when replies arrive.
+        let mut shuffled = engine(pipelined(seed, 150, 4));
+        let other = drive_shuffled(&mut shuffled, helpful_next_rule, seed + 3);
+        assert_eq!(first_difference(&events, &other), None, "seed {seed}");
+    }
+    assert!(built > 0, "iterations planned beside a winner on their parent built on it");
 }
 
 #[test]

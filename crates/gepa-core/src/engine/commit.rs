@@ -4,7 +4,7 @@
 //! admissions happen in iteration order.
 
 use super::Engine;
-use super::flight::{FlightKind, Owner};
+use super::flight::{FlightKind, Owner, Task};
 use super::stages::owned_results;
 use crate::events::{EvalTarget, Event, Origin, Rejection};
 use crate::reflect::ScreenReject;
@@ -125,10 +125,11 @@ impl Engine {
                 continue;
             }
             let iteration_id = if k == 0 { it.id.clone() } else { format!("{}-{k}", it.id) };
+            let parent = self.lineage_parent(task);
             let idx = self.add_to_pool(
                 owner,
                 child,
-                vec![task.parent],
+                vec![parent],
                 Origin::Reflection,
                 it.iteration,
                 iteration_id,
@@ -141,7 +142,7 @@ impl Engine {
                 Event::ProposalAccepted {
                     iteration: it.iteration,
                     task: *task_index,
-                    parent: task.parent,
+                    parent,
                     candidate: idx,
                     before: task.before(),
                     after: task.after(),
@@ -156,6 +157,17 @@ impl Engine {
             }
         }
         pool_indices
+    }
+
+    /// The pool member a winner descends from: the newer version it was built on (admitted by
+    /// an older iteration, so already in the pool), else the parent it was planned on.
+    fn lineage_parent(&self, task: &Task) -> usize {
+        task.base
+            .as_ref()
+            .and_then(|base| {
+                self.pool.iter().position(|p| p.candidate.same_content(&base.candidate))
+            })
+            .unwrap_or(task.parent)
     }
 
     /// The iteration's bookkeeping once committed: improvement tracking and Step's pause.

@@ -41,6 +41,21 @@ pub(crate) struct Task {
     /// The child's validation results, once granted and run.
     #[serde(default)]
     pub(crate) val_results: Vec<(u32, RolloutResult)>,
+    /// The newer version of the parent this task builds on: a child an older flight on the
+    /// same parent won validation with while this one was in flight (`parent_results` are then
+    /// that version's results on the minibatch).
+    #[serde(default)]
+    pub(crate) base: Option<Base>,
+}
+
+/// A child granted validation by an older flight on the same parent, which a flight planned
+/// beside it builds on instead of the parent (what the parent would have been had it been
+/// planned once that child was in the pool).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Base {
+    /// The iteration that proposed it.
+    pub(crate) iteration: u64,
+    pub(crate) candidate: Candidate,
 }
 
 impl Task {
@@ -133,8 +148,12 @@ pub(crate) enum Stage {
     /// The parents on their minibatches.
     Parents { batch: Batch },
     /// The parents are evaluated; the reflection waits until every older flight on one of
-    /// its parents has proposed, so that it is shown what those are testing.
+    /// its parents has decided its children (won validation or not), so that it builds on the
+    /// newest winner and is shown what the others tried.
     Queued { jobs: Vec<ReflectJob> },
+    /// The newer versions its tasks build on, on their minibatches (`tasks[k]` is the task of
+    /// the batch's `k`-th candidate).
+    Rebasing { jobs: Vec<ReflectJob>, tasks: Vec<usize>, batch: Batch },
     /// Asking the reflection model.
     Reflecting { jobs: Vec<ReflectJob> },
     /// Every reflection has its verdict; the children are put together once every older
@@ -163,6 +182,7 @@ impl Stage {
             self,
             Stage::Parents { .. }
                 | Stage::Queued { .. }
+                | Stage::Rebasing { .. }
                 | Stage::Reflecting { .. }
                 | Stage::Proposed { .. }
         )
@@ -172,6 +192,7 @@ impl Stage {
     pub(crate) fn batch(&self) -> Option<&Batch> {
         match self {
             Stage::Parents { batch }
+            | Stage::Rebasing { batch, .. }
             | Stage::Children { batch }
             | Stage::Validating { batch }
             | Stage::MergeSubsample { batch }
@@ -189,6 +210,7 @@ impl Stage {
     pub(crate) fn batch_mut(&mut self) -> Option<&mut Batch> {
         match self {
             Stage::Parents { batch }
+            | Stage::Rebasing { batch, .. }
             | Stage::Children { batch }
             | Stage::Validating { batch }
             | Stage::MergeSubsample { batch }
@@ -221,6 +243,7 @@ impl Stage {
         match self {
             Stage::Parents { .. } => "parents",
             Stage::Queued { .. } => "waiting to reflect",
+            Stage::Rebasing { .. } => "building on a newer version",
             Stage::Reflecting { .. } => "reflecting",
             Stage::Proposed { .. } => "proposed",
             Stage::Children { .. } => "children",
@@ -256,6 +279,10 @@ pub(crate) struct Flight {
     pub(crate) ample: bool,
     /// True once its validation was granted or refused (or it needs none).
     pub(crate) decided: bool,
+    /// True when its reservation covers building on a newer version of a parent (an older
+    /// iteration in flight was improving one of its parents when it was planned).
+    #[serde(default)]
+    pub(crate) may_rebase: bool,
     /// Rollouts charged so far.
     pub(crate) charged: u64,
     /// Budget deltas already published (for the `used` figure of its budget events).

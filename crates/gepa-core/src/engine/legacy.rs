@@ -78,6 +78,7 @@ impl Engine {
                     reserved: 0,
                     ample: true,
                     decided: false,
+                    may_rebase: false,
                     charged: 0,
                     published_charge: 0,
                     held: Vec::new(),

@@ -283,6 +283,11 @@ pub struct Engine {
     /// The parent of each of those children, in the same order.
     #[serde(default)]
     proposed_parents: BTreeMap<u64, Vec<usize>>,
+    /// The children each flight was granted validation for, by planning sequence number (with
+    /// its iteration), each with the parent it improves: what flights planned alongside it on
+    /// the same parent build on.
+    #[serde(default)]
+    granted_on: BTreeMap<u64, (u64, Vec<(usize, Candidate)>)>,
     /// A stop condition fired: no new iterations, and the run finishes once those in flight are
     /// committed.
     #[serde(default)]
@@ -349,6 +354,7 @@ impl Engine {
             granted: Vec::new(),
             proposed: BTreeMap::new(),
             proposed_parents: BTreeMap::new(),
+            granted_on: BTreeMap::new(),
             draining: None,
             next_seq: 0,
             seed_next_component: 0,
@@ -646,6 +652,7 @@ impl Engine {
         let unpublished = self.ledger.saturating_sub(published);
         self.flights.clear();
         self.granted.clear();
+        self.granted_on.clear();
         if unpublished > 0 {
             self.events.push(Event::BudgetUpdated {
                 iteration: self.iterations,

@@ -235,6 +235,7 @@ impl Engine {
                 components,
                 note: None,
                 val_results: Vec::new(),
+                base: None,
             });
         }
         // A steering note is used by one reflection round on that candidate.
@@ -245,12 +246,16 @@ impl Engine {
             .iter()
             .map(|t| (self.parent_candidate(t.parent), Split::Train, t.minibatch.clone()))
             .collect();
-        let fi = self.launch(
-            IterCtx { tasks, ..it },
-            FlightKind::Reflective,
-            shape.reserved,
-            shape.ample,
-        );
+        // A task whose parent an older iteration in flight is improving may build on that
+        // iteration's winner (one more minibatch), when the budget has room for it.
+        let rebasing = tasks.iter().filter(|t| self.improved_in_flight(t.parent)).count() as u64;
+        let extra = rebasing * shape.minibatch as u64;
+        let may_rebase =
+            rebasing > 0 && self.room().is_none_or(|room| shape.reserved + extra <= room);
+        let reserved = shape.reserved + if may_rebase { extra } else { 0 };
+        let fi =
+            self.launch(IterCtx { tasks, ..it }, FlightKind::Reflective, reserved, shape.ample);
+        self.flights[fi].may_rebase = may_rebase;
         let owner = self.owner(fi);
         for event in events {
             self.emit(owner, event);
@@ -278,6 +283,14 @@ impl Engine {
         {}
     }
 
+    /// True when an iteration in flight is improving `parent` (a reflective one: its winner is
+    /// what a new iteration on `parent` may build on).
+    fn improved_in_flight(&self, parent: usize) -> bool {
+        self.flights
+            .iter()
+            .any(|f| matches!(f.kind, FlightKind::Reflective) && f.parents().contains(&parent))
+    }
+
     /// The candidate at `index` in the pool; the seed while it is still being validated.
     fn parent_candidate(&self, index: usize) -> Candidate {
         self.pool.get(index).map_or_else(|| self.setup.seed.clone(), |p| p.candidate.clone())
@@ -300,6 +313,7 @@ impl Engine {
             reserved,
             ample,
             decided: false,
+            may_rebase: false,
             charged: 0,
             published_charge: 0,
             held: Vec::new(),

@@ -7,7 +7,7 @@
 //! keeps the outcome independent of reply timing. With one iteration at a time nothing waits.
 
 use super::Engine;
-use super::flight::{ReflectJob, Stage, Verdict};
+use super::flight::{Base, FlightKind, ReflectJob, Stage, Task, Verdict};
 use crate::candidate::Candidate;
 use crate::data::Split;
 use crate::events::{Event, Rejection};
@@ -40,6 +40,7 @@ impl Engine {
         let keep_from = self.flights.iter().map(|f| f.window_from).min().unwrap_or(u64::MAX);
         self.proposed.retain(|seq, _| *seq >= keep_from);
         self.proposed_parents.retain(|seq, _| *seq >= keep_from);
+        self.granted_on.retain(|seq, _| *seq >= keep_from);
     }
 
     /// True when no older flight can still propose (screening off: nothing is compared, so
@@ -51,23 +52,31 @@ impl Engine {
         self.flights[..fi].iter().all(|f| !f.stage.proposing())
     }
 
-    /// The texts of `component` that flights planned alongside flight `fi` (and before it) are
-    /// testing on `parent`, oldest first: what its reflection is shown so as not to repeat them.
-    pub(super) fn tested_alongside(
-        &self,
-        fi: usize,
-        parent: usize,
-        component: &str,
-    ) -> Vec<String> {
+    /// The version `task` improves: the newer one it builds on, else its parent.
+    pub(super) fn version_improved(&self, task: &Task) -> Candidate {
+        match &task.base {
+            Some(base) => base.candidate.clone(),
+            None => self
+                .pool
+                .get(task.parent)
+                .map_or_else(|| self.setup.seed.clone(), |p| p.candidate.clone()),
+        }
+    }
+
+    /// The texts of `component` that flights planned alongside flight `fi` (and before it)
+    /// tried on `task`'s parent, oldest first, other than the version `task` improves: what its
+    /// reflection is shown so as not to repeat them.
+    pub(super) fn tried_alongside(&self, fi: usize, task: &Task, component: &str) -> Vec<String> {
         let flight = &self.flights[fi];
         if !self.setup.config.screen_proposals || flight.window_from >= flight.seq {
             return Vec::new();
         }
-        let current = self.pool[parent].candidate.get(component);
+        let improved = self.version_improved(task);
+        let current = improved.get(component);
         let mut texts: Vec<String> = Vec::new();
         for (seq, (_, children)) in self.proposed.range(flight.window_from..flight.seq) {
             let parents = self.proposed_parents.get(seq).map(Vec::as_slice).unwrap_or_default();
-            for (child, _) in children.iter().zip(parents).filter(|(_, p)| **p == parent) {
+            for (child, _) in children.iter().zip(parents).filter(|(_, p)| **p == task.parent) {
                 if let Some(text) = child.get(component)
                     && Some(text) != current
                     && !texts.iter().any(|t| t == text)
@@ -80,27 +89,72 @@ impl Engine {
     }
 
     /// Starts the reflection of the oldest queued flight whose older flights on the same
-    /// parents have all proposed. Returns whether one was started.
+    /// parents have all decided their children. Returns whether one was started.
     pub(super) fn release_reflections(&mut self) -> bool {
         for fi in 0..self.flights.len() {
-            if !matches!(self.flights[fi].stage, Stage::Queued { .. }) {
-                continue;
-            }
-            let parents = self.flights[fi].parents();
-            let waits = self.setup.config.screen_proposals
-                && self.flights[..fi].iter().any(|f| {
-                    f.stage.proposing() && f.parents().iter().any(|p| parents.contains(p))
-                });
-            if waits {
+            if !matches!(self.flights[fi].stage, Stage::Queued { .. }) || self.waits_for_older(fi) {
                 continue;
             }
             let stage = std::mem::replace(&mut self.flights[fi].stage, Stage::Done);
             if let Stage::Queued { jobs } = stage {
-                self.start_reflecting(fi, jobs);
+                self.rebase_or_reflect(fi, jobs);
             }
             return true;
         }
         false
+    }
+
+    /// True while an older iteration on one of flight `fi`'s parents has not decided which of
+    /// its children are validated (they may be what this one builds on).
+    fn waits_for_older(&self, fi: usize) -> bool {
+        let parents = self.flights[fi].parents();
+        self.flights[..fi].iter().any(|f| {
+            matches!(f.kind, FlightKind::Reflective)
+                && !f.decided
+                && f.parents().iter().any(|p| parents.contains(p))
+        })
+    }
+
+    /// The newest child an iteration planned alongside flight `fi` (and before it) was granted
+    /// validation for on `parent`: had `fi` been planned once that child was in the pool, it is
+    /// the version it would most likely have improved.
+    fn newest_winner_on(&self, fi: usize, parent: usize) -> Option<Base> {
+        let flight = &self.flights[fi];
+        if !flight.may_rebase || flight.window_from >= flight.seq {
+            return None;
+        }
+        self.granted_on.range(flight.window_from..flight.seq).rev().find_map(
+            |(_, (iteration, children))| {
+                children.iter().rev().find(|(p, _)| *p == parent).map(|(_, candidate)| Base {
+                    iteration: *iteration,
+                    candidate: candidate.clone(),
+                })
+            },
+        )
+    }
+
+    /// Reflects for flight `fi`, or first puts on their minibatches the newer versions its
+    /// tasks build on (stage `Rebasing`).
+    fn rebase_or_reflect(&mut self, fi: usize, jobs: Vec<ReflectJob>) {
+        let mut tasks = Vec::new();
+        let mut batch_jobs = Vec::new();
+        for index in 0..self.flights[fi].it.tasks.len() {
+            if !jobs.iter().any(|j| j.task == index) {
+                continue;
+            }
+            let task = &self.flights[fi].it.tasks[index];
+            let Some(base) = self.newest_winner_on(fi, task.parent) else { continue };
+            batch_jobs.push((base.candidate.clone(), Split::Train, task.minibatch.clone()));
+            self.flights[fi].it.tasks[index].base = Some(base);
+            tasks.push(index);
+        }
+        if tasks.is_empty() {
+            self.start_reflecting(fi, jobs);
+            return;
+        }
+        let reuse = self.setup.config.reuse_minibatch_results;
+        let batch = Batch::new(batch_jobs, reuse);
+        self.start_stage(fi, Stage::Rebasing { jobs, tasks, batch });
     }
 
     /// The iteration of a flight planned alongside flight `fi` (and before it) that proposed
@@ -125,7 +179,7 @@ impl Engine {
     ) -> Vec<(Candidate, bool, Option<Rejection>)> {
         let it = &self.flights[fi].it;
         let mut outcomes: Vec<(Candidate, bool, Option<Rejection>)> =
-            it.tasks.iter().map(|t| (self.pool[t.parent].candidate.clone(), false, None)).collect();
+            it.tasks.iter().map(|t| (self.version_improved(t), false, None)).collect();
         for job in jobs {
             let slot = &mut outcomes[job.task];
             match &job.verdict {

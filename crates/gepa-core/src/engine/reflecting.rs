@@ -10,6 +10,7 @@ use super::PendingTarget;
 use super::batch::Batch;
 use super::flight::{ReflectJob, Stage, Task, Verdict};
 use super::stages::owned_results;
+use crate::candidate::Candidate;
 use crate::config::ComponentSelection;
 use crate::events::{EvalTarget, Event, Rejection};
 use crate::message::{ChatMessage, Role};
@@ -109,6 +110,46 @@ impl Engine {
         flight.stage = Stage::Queued { jobs };
     }
 
+    /// The newer versions flight `fi`'s tasks build on are scored on their minibatches: their
+    /// results replace the parents' (what the reflection reads and the children must beat),
+    /// and a version already perfect there needs no reflection.
+    pub(super) fn complete_rebasing(
+        &mut self,
+        fi: usize,
+        mut jobs: Vec<ReflectJob>,
+        tasks: &[usize],
+        batch: &Batch,
+    ) {
+        let owner = self.owner(fi);
+        let iteration = self.flights[fi].it.iteration;
+        let perfect = self.setup.config.perfect_score;
+        let mut skipped = Vec::new();
+        for (index, task) in tasks.iter().copied().enumerate() {
+            let on = self.flights[fi].it.tasks[task].base.as_ref().map_or(0, |b| b.iteration);
+            self.emit_evaluated(owner, iteration, EvalTarget::BuildsOn { task, on }, batch, index);
+            let results: Vec<_> = owned_results(batch, index).into_iter().map(|(_, r)| r).collect();
+            if self.setup.config.skip_perfect_score
+                && results.iter().all(|r| r.score.score >= perfect)
+            {
+                let candidate = self.flights[fi].it.tasks[task].parent;
+                skipped.push((task, Event::ReflectionSkipped { iteration, task, candidate }));
+            }
+            self.flights[fi].it.tasks[task].parent_results = results;
+        }
+        self.emit_budget(owner, iteration, batch.charged);
+        jobs.retain(|j| !skipped.iter().any(|(task, _)| *task == j.task));
+        for (_, event) in skipped {
+            self.emit(owner, event);
+        }
+        if jobs.is_empty() {
+            let flight = &mut self.flights[fi];
+            flight.decided = true;
+            flight.stage = Stage::Done;
+            return;
+        }
+        self.start_reflecting(fi, jobs);
+    }
+
     /// Asks the reflection model for every job of flight `fi`, showing each the versions of its
     /// text that older flights on the same parent are testing.
     pub(super) fn start_reflecting(&mut self, fi: usize, mut jobs: Vec<ReflectJob>) {
@@ -116,10 +157,10 @@ impl Engine {
         let it = self.flights[fi].it.clone();
         for (job_index, job) in jobs.iter_mut().enumerate() {
             let task = &it.tasks[job.task];
-            let parent = &self.pool[task.parent];
-            let current = parent.candidate.get(&job.component).unwrap_or_default().to_owned();
+            let improved = self.version_improved(task);
+            let current = improved.get(&job.component).unwrap_or_default().to_owned();
             let records = self.records(task);
-            let tested = self.tested_alongside(fi, task.parent, &job.component);
+            let tested = self.tried_alongside(fi, task, &job.component);
             let (style, mode) =
                 (self.setup.config.reflection_style, self.setup.config.reflection_mode);
             let messages = reflection_messages(
@@ -199,8 +240,8 @@ impl Engine {
             if job.verdict.is_some() {
                 continue;
             }
-            let parent = it.tasks[job.task].parent;
-            let reading = self.read_reflection(parent, job, pool_seen);
+            let improved = self.version_improved(&it.tasks[job.task]);
+            let reading = self.read_reflection(&improved, job, pool_seen);
             self.emit(
                 owner,
                 Event::ReflectionReceived {
@@ -291,9 +332,13 @@ impl Engine {
     /// Reads one reflection reply: the proposal (a cut-off rewrite salvaged when enough of it is
     /// complete, edits applied, an instruction unwrapped from JSON) and, when screening is on,
     /// what is wrong with it.
-    fn read_reflection(&self, parent: usize, job: &ReflectJob, pool_seen: usize) -> Reading {
+    fn read_reflection(
+        &self,
+        parent_candidate: &Candidate,
+        job: &ReflectJob,
+        pool_seen: usize,
+    ) -> Reading {
         let config = &self.setup.config;
-        let parent_candidate = &self.pool[parent].candidate;
         let parent_text = parent_candidate.get(&job.component).unwrap_or_default();
         let screened = |reason: ScreenReject| Some(Rejection::Screened { reason });
         let (raw, truncated) = match &job.reply {

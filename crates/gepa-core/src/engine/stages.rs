@@ -20,6 +20,9 @@ impl Engine {
         let stage = std::mem::replace(&mut self.flights[fi].stage, Stage::Done);
         match stage {
             Stage::Parents { batch } => self.complete_parents(fi, &batch),
+            Stage::Rebasing { jobs, tasks, batch } => {
+                self.complete_rebasing(fi, jobs, &tasks, &batch);
+            }
             Stage::Reflecting { jobs } => self.complete_reflecting(fi, jobs),
             Stage::Children { batch } => self.complete_children(fi, &batch),
             Stage::Validating { batch } => self.complete_validating(fi, &batch),
@@ -315,6 +318,12 @@ impl Engine {
                 *room -= val;
             }
             granted.push(task);
+            let seq = self.flights[fi].seq;
+            self.granted_on
+                .entry(seq)
+                .or_insert_with(|| (iteration, Vec::new()))
+                .1
+                .push((parent, child.clone()));
             self.granted.push((iteration, child));
         }
         for event in events {

@@ -55,7 +55,7 @@ pub fn reflection_messages(
 fn being_tested(mode: ReflectionMode, tested: &[String]) -> String {
     let shown = &tested[tested.len().saturating_sub(MAX_TESTED_SHOWN)..];
     let mut text = String::from(
-        "\n\nThese new versions of the text are being tested right now, so do not propose them again:\n",
+        "\n\nThese new versions of the text were tried alongside this one, so do not propose them again:\n",
     );
     for version in shown {
         let _ = write!(text, "```\n{}\n```\n", version.trim());

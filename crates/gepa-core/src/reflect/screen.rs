@@ -90,8 +90,8 @@ impl ScreenReject {
             ScreenReject::SameAsParent => "Your text was identical to the current one. Change it so that it fixes the failures shown above.".to_owned(),
             ScreenReject::DuplicateOf { .. } if edit => "Your edits give a version that was already tried. Reply with different edit lines: a rule about another failure shown above.".to_owned(),
             ScreenReject::DuplicateOf { .. } => "Your text is identical to a version that was already tried. Write a different one that fixes the failures shown above.".to_owned(),
-            ScreenReject::BeingTested { .. } if edit => "Your edits give a version that is being tested right now. Reply with different edit lines: a rule about another failure shown above.".to_owned(),
-            ScreenReject::BeingTested { .. } => "Your text is identical to a version that is being tested right now. Write a different one that fixes the failures shown above.".to_owned(),
+            ScreenReject::BeingTested { .. } if edit => "Your edits give a version another iteration in flight tried. Reply with different edit lines: a rule about another failure shown above.".to_owned(),
+            ScreenReject::BeingTested { .. } => "Your text is identical to a version another iteration in flight tried. Write a different one that fixes the failures shown above.".to_owned(),
             ScreenReject::TooLong { chars, limit } if edit => format!(
                 "Your edits make the text {chars} characters long; the limit is {limit}. Shorten it: REPLACE: long sentences WITH: shorter ones, or DELETE: ones that do not help."
             ),
@@ -240,7 +240,7 @@ pub(super) const INSTRUCTION_PHRASES: [&str; 13] = [
     "a sentence of the current text",
     "the sentence that replaces it",
     "an earlier reply to this request could not be used",
-    "versions of the text are being tested right now",
+    "versions of the text were tried alongside this one",
     "these placeholders exist:",
 ];
 

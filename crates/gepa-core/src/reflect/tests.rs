@@ -326,7 +326,7 @@ fn real_replies_that_copy_a_re_ask_note_or_the_edit_format_are_screened() {
     for reply in [
         "An earlier reply to this request could not be used. Your text was identical to the current one. Change it so that it fixes the failures shown above. These placeholders exist: {{date}}.",
         "Convert the date.\nA sentence to add to the text.\nThe sentence that replaces it is \"The date\" is in the format \"Month Day 'Year'\".",
-        "Convert the date.\n\nThese new versions of the text are being tested right now, so do not propose them again:",
+        "Convert the date.\n\nThese new versions of the text were tried alongside this one, so do not propose them again:",
     ] {
         assert!(
             matches!(screen_text(parent, reply, None, &available), Err(ScreenReject::WrongShape { ref reason }) if reason.contains("copies the instructions")),
@@ -382,7 +382,7 @@ fn versions_being_tested_are_shown_last_and_the_reply_must_differ() {
             &tested,
         );
         let user = &messages[1].content;
-        let shown = user.split("being tested right now").nth(1).expect("the versions are shown");
+        let shown = user.split("tried alongside this one").nth(1).expect("the versions are shown");
         assert!(
             !shown.contains("Rule 1.") && shown.contains("```\nBe good.\nRule 4.\n```"),
             "{shown}"
@@ -398,7 +398,7 @@ fn versions_being_tested_are_shown_last_and_the_reply_must_differ() {
             None,
             &[],
         );
-        assert!(!without[1].content.contains("being tested"));
+        assert!(!without[1].content.contains("tried alongside"));
     }
 }
 
