@@ -1,10 +1,13 @@
-//! From verdicts to children. A flight's children are put together once every older flight
-//! has proposed its own, and are screened against those too: two iterations in flight on the
-//! same parent often propose the same text, and only one of them should pay for its minibatch.
-//! A duplicate goes back to the reflection model while it has asks left ("that version is being
-//! tested already"), and is rejected before any rollout when it has none. Waiting for the older
-//! flights, and comparing only with the flights that were in flight when this one was planned,
-//! keeps the outcome independent of reply timing. With one iteration at a time nothing waits.
+//! From older flights to this one's reflection, and from verdicts to children. A flight
+//! reflects once every older flight on its parents has decided which children it validates; it
+//! builds on the newest of those winners (scored on its own minibatch first), and is shown what
+//! the others tried. Its children are put together once every older flight has proposed its
+//! own, and are screened against those too: only one of two equal texts should pay for its
+//! minibatch. A duplicate goes back to the reflection model while it has asks left ("another
+//! iteration in flight tried that version"), and is rejected before any rollout when it has
+//! none. Waiting for the older flights, and comparing only with the flights that were in flight
+//! when this one was planned, keeps the outcome independent of reply timing. With one iteration
+//! at a time nothing waits.
 
 use super::Engine;
 use super::flight::{Base, FlightKind, ReflectJob, Stage, Task, Verdict};
