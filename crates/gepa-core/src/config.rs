@@ -161,6 +161,12 @@ pub struct RunConfig {
     /// Reject unusable proposals (empty, duplicate, truncated, wrong shape) before spending
     /// rollouts on them. Off = reference behaviour.
     pub screen_proposals: bool,
+    /// Show a reflection the versions of the text that other iterations in flight tried on the
+    /// same parent, asking for a different one. Off by default: Qwen2.5-Coder-0.5B copied the
+    /// versions it was shown, and proposals found fewer improvements than without them (the
+    /// date-normalization runs of BENCHMARKS.md, 2026-12-07); a repeat is caught and asked for
+    /// again either way.
+    pub show_tried_versions: bool,
     /// Optional cap on a component's length, in characters.
     pub max_component_chars: Option<usize>,
     /// The meta-prompt used for reflection (`Reference` = the reference's structure).
@@ -207,6 +213,7 @@ impl Default for RunConfig {
             proposal_selection: ProposalSelection::All,
             failure_score: 0.0,
             screen_proposals: true,
+            show_tried_versions: false,
             max_component_chars: None,
             reflection_style: ReflectionStyle::Rules,
             reflection_mode: ReflectionMode::Edit,

@@ -358,8 +358,9 @@ fn next_rule(request: &Request) -> Reply {
 
 #[test]
 fn iterations_in_flight_on_one_parent_see_each_others_versions_and_never_collide() {
+    let showing = |seed| RunConfig { show_tried_versions: true, ..pipelined(seed, 150, 4) };
     for seed in 0..6 {
-        let mut run = engine(pipelined(seed, 150, 4));
+        let mut run = engine(showing(seed));
         let events = drive(&mut run, next_rule, false);
         let shown = events
             .iter()
@@ -381,7 +382,7 @@ fn iterations_in_flight_on_one_parent_see_each_others_versions_and_never_collide
         }
         // Each reflection waits for the older flights on its parent, whatever the reply
         // timing: the run is the same with the replies in another order.
-        let mut shuffled = engine(pipelined(seed, 150, 4));
+        let mut shuffled = engine(showing(seed));
         let other = drive_shuffled(&mut shuffled, next_rule, seed + 11);
         assert_eq!(first_difference(&events, &other), None, "seed {seed}");
     }

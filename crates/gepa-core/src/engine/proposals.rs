@@ -1,7 +1,7 @@
 //! From older flights to this one's reflection, and from verdicts to children. A flight
 //! reflects once every older flight on its parents has decided which children it validates; it
-//! builds on the newest of those winners (scored on its own minibatch first), and is shown what
-//! the others tried. Its children are put together once every older flight has proposed its
+//! builds on the newest of those winners (scored on its own minibatch first), and may be shown
+//! what the others tried (`show_tried_versions`). Its children are put together once every older flight has proposed its
 //! own, and are screened against those too: only one of two equal texts should pay for its
 //! minibatch. A duplicate goes back to the reflection model while it has asks left ("another
 //! iteration in flight tried that version"), and is rejected before any rollout when it has
@@ -71,7 +71,11 @@ impl Engine {
     /// reflection is shown so as not to repeat them.
     pub(super) fn tried_alongside(&self, fi: usize, task: &Task, component: &str) -> Vec<String> {
         let flight = &self.flights[fi];
-        if !self.setup.config.screen_proposals || flight.window_from >= flight.seq {
+        let config = &self.setup.config;
+        if !config.screen_proposals
+            || !config.show_tried_versions
+            || flight.window_from >= flight.seq
+        {
             return Vec::new();
         }
         let improved = self.version_improved(task);
