@@ -162,10 +162,9 @@ pub struct RunConfig {
     /// rollouts on them. Off = reference behaviour.
     pub screen_proposals: bool,
     /// Show a reflection the versions of the text that other iterations in flight tried on the
-    /// same parent, asking for a different one. Off by default: Qwen2.5-Coder-0.5B copied the
-    /// versions it was shown, and proposals found fewer improvements than without them (the
-    /// date-normalization runs of BENCHMARKS.md, 2026-12-07); a repeat is caught and asked for
-    /// again either way.
+    /// same parent, asking for a different one (a repeat is caught and asked for again either
+    /// way). On by default: hiding them scored lower on the quality benchmark (held-out 0.375 vs
+    /// 0.417, BENCHMARKS.md 2026-12-07) and slowed the simulated world (4 slots 11.0 s vs 8.2 s).
     pub show_tried_versions: bool,
     /// Optional cap on a component's length, in characters.
     pub max_component_chars: Option<usize>,
@@ -213,7 +212,7 @@ impl Default for RunConfig {
             proposal_selection: ProposalSelection::All,
             failure_score: 0.0,
             screen_proposals: true,
-            show_tried_versions: false,
+            show_tried_versions: true,
             max_component_chars: None,
             reflection_style: ReflectionStyle::Rules,
             reflection_mode: ReflectionMode::Edit,
