@@ -150,8 +150,9 @@ impl Engine {
         self.start_reflecting(fi, jobs);
     }
 
-    /// Asks the reflection model for every job of flight `fi`, showing each the versions of its
-    /// text that older flights on the same parent are testing.
+    /// Asks the reflection model for every job of flight `fi` about the version its task
+    /// improves, showing each the versions of its text that older flights on the same parent
+    /// tried (`show_tried_versions`).
     pub(super) fn start_reflecting(&mut self, fi: usize, mut jobs: Vec<ReflectJob>) {
         let owner = self.owner(fi);
         let it = self.flights[fi].it.clone();
