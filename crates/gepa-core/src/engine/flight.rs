@@ -297,6 +297,13 @@ pub(crate) struct Flight {
 }
 
 impl Flight {
+    /// True when it is a reflective iteration on `parent` (whose winner a later iteration on
+    /// `parent` may build on).
+    pub(crate) fn improves(&self, parent: usize) -> bool {
+        matches!(self.kind, FlightKind::Reflective)
+            && self.it.tasks.iter().any(|t| t.parent == parent)
+    }
+
     /// The parents it improves (merge: the two merged; a user's candidate: its parent).
     pub(crate) fn parents(&self) -> Vec<usize> {
         match &self.kind {

@@ -286,9 +286,7 @@ impl Engine {
     /// True when an iteration in flight is improving `parent` (a reflective one: its winner is
     /// what a new iteration on `parent` may build on).
     fn improved_in_flight(&self, parent: usize) -> bool {
-        self.flights
-            .iter()
-            .any(|f| matches!(f.kind, FlightKind::Reflective) && f.parents().contains(&parent))
+        self.flights.iter().any(|f| f.improves(parent))
     }
 
     /// The candidate at `index` in the pool; the seed while it is still being validated.

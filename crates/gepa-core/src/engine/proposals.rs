@@ -10,7 +10,7 @@
 //! at a time nothing waits.
 
 use super::Engine;
-use super::flight::{Base, FlightKind, ReflectJob, Stage, Task, Verdict};
+use super::flight::{Base, ReflectJob, Stage, Task, Verdict};
 use crate::candidate::Candidate;
 use crate::data::Split;
 use crate::events::{Event, Rejection};
@@ -115,11 +115,7 @@ impl Engine {
     /// its children are validated (they may be what this one builds on).
     fn waits_for_older(&self, fi: usize) -> bool {
         let parents = self.flights[fi].parents();
-        self.flights[..fi].iter().any(|f| {
-            matches!(f.kind, FlightKind::Reflective)
-                && !f.decided
-                && f.parents().iter().any(|p| parents.contains(p))
-        })
+        self.flights[..fi].iter().any(|f| !f.decided && parents.iter().any(|p| f.improves(*p)))
     }
 
     /// The newest child an iteration planned alongside flight `fi` (and before it) was granted
