@@ -105,6 +105,6 @@ pub fn ReflectionView(
 /// Why a proposal improved a newer version than its parent.
 fn builds_on_note(on: u64) -> String {
     format!(
-        "Built on the version iteration {on} proposed for this parent: it won its minibatch while this iteration was in flight, so the scores below are that version's."
+        "Built on the version iteration {on} proposed for this parent, which won its minibatch while this iteration was in flight: the reflection read this parent's outputs and rewrote that version; the first output column shows that version, scored beside the new one (the request below shows what the reflection read)."
     )
 }

@@ -42,8 +42,10 @@ pub(crate) struct Task {
     #[serde(default)]
     pub(crate) val_results: Vec<(u32, RolloutResult)>,
     /// The newer version of the parent this task builds on: a child an older flight on the
-    /// same parent won validation with while this one was in flight (`parent_results` are then
-    /// that version's results on the minibatch).
+    /// same parent won validation with while this one was in flight (while `Speculating`, the
+    /// guess). The reflection reads the parent's results and rewrites this version; the version
+    /// is scored on the minibatch beside the child, and its results then replace the parent's
+    /// (what the child must beat).
     #[serde(default)]
     pub(crate) base: Option<Base>,
 }
@@ -148,19 +150,29 @@ pub(crate) enum Stage {
     /// The parents on their minibatches.
     Parents { batch: Batch },
     /// The parents are evaluated; the reflection waits until every older flight on one of
-    /// its parents has decided its children (won validation or not), so that it builds on the
-    /// newest winner and is shown what the others tried.
+    /// its parents has put its children together, so that it can build on the newest of them
+    /// and be shown what the others tried.
     Queued { jobs: Vec<ReflectJob> },
-    /// The newer versions its tasks build on, on their minibatches (`tasks[k]` is the task of
-    /// the batch's `k`-th candidate).
+    /// Asking the reflection model to improve the newest children of older flights on the same
+    /// parents before those are decided (each task's `base` is the guess). Replies are kept, and
+    /// nothing is reported, until every such flight has decided: if each guess won, the asks
+    /// stand (stage `Reflecting`); if not, they are set aside and asked again on what did win.
+    Speculating { jobs: Vec<ReflectJob> },
+    /// Saved by a build that scored the versions its tasks build on before reflecting (read
+    /// back only: its results are charged, and the reflection asked as now).
     Rebasing { jobs: Vec<ReflectJob>, tasks: Vec<usize>, batch: Batch },
     /// Asking the reflection model.
     Reflecting { jobs: Vec<ReflectJob> },
     /// Every reflection has its verdict; the children are put together once every older
     /// flight has proposed its own, so that none of them is tested twice.
     Proposed { jobs: Vec<ReflectJob> },
-    /// The children on the parents' minibatches.
-    Children { batch: Batch },
+    /// The children on the parents' minibatches, followed by the newer versions some of them
+    /// build on (`bases[k]` is the task of the batch's candidate after the children's).
+    Children {
+        batch: Batch,
+        #[serde(default)]
+        bases: Vec<usize>,
+    },
     /// Winners waiting for their validation to be granted (in iteration order).
     AwaitingValidation,
     /// The winners on the validation set.
@@ -182,6 +194,7 @@ impl Stage {
             self,
             Stage::Parents { .. }
                 | Stage::Queued { .. }
+                | Stage::Speculating { .. }
                 | Stage::Rebasing { .. }
                 | Stage::Reflecting { .. }
                 | Stage::Proposed { .. }
@@ -193,12 +206,13 @@ impl Stage {
         match self {
             Stage::Parents { batch }
             | Stage::Rebasing { batch, .. }
-            | Stage::Children { batch }
+            | Stage::Children { batch, .. }
             | Stage::Validating { batch }
             | Stage::MergeSubsample { batch }
             | Stage::MergeValidating { batch }
             | Stage::HumanValidating { batch } => Some(batch),
             Stage::Queued { .. }
+            | Stage::Speculating { .. }
             | Stage::Reflecting { .. }
             | Stage::Proposed { .. }
             | Stage::AwaitingValidation
@@ -211,12 +225,13 @@ impl Stage {
         match self {
             Stage::Parents { batch }
             | Stage::Rebasing { batch, .. }
-            | Stage::Children { batch }
+            | Stage::Children { batch, .. }
             | Stage::Validating { batch }
             | Stage::MergeSubsample { batch }
             | Stage::MergeValidating { batch }
             | Stage::HumanValidating { batch } => Some(batch),
             Stage::Queued { .. }
+            | Stage::Speculating { .. }
             | Stage::Reflecting { .. }
             | Stage::Proposed { .. }
             | Stage::AwaitingValidation
@@ -231,6 +246,7 @@ impl Stage {
                 jobs.iter().all(|j| j.reply.is_some() || j.verdict.is_some())
             }
             Stage::Queued { .. }
+            | Stage::Speculating { .. }
             | Stage::Proposed { .. }
             | Stage::AwaitingValidation
             | Stage::Done => false,
@@ -243,6 +259,7 @@ impl Stage {
         match self {
             Stage::Parents { .. } => "parents",
             Stage::Queued { .. } => "waiting to reflect",
+            Stage::Speculating { .. } => "reflecting ahead",
             Stage::Rebasing { .. } => "building on a newer version",
             Stage::Reflecting { .. } => "reflecting",
             Stage::Proposed { .. } => "proposed",

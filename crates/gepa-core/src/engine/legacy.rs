@@ -44,7 +44,7 @@ impl Engine {
                     Some(reflective(it, Stage::Reflecting { jobs }))
                 }
                 LegacyPhase::Children { it, batch } => {
-                    Some(reflective(it, Stage::Children { batch }))
+                    Some(reflective(it, Stage::Children { batch, bases: Vec::new() }))
                 }
                 LegacyPhase::Validating { it, batch } => {
                     Some(reflective(it, Stage::Validating { batch }))

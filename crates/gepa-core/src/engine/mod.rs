@@ -16,6 +16,7 @@ mod proposals;
 mod reflecting;
 mod rollouts;
 mod schedule;
+mod speculation;
 mod stages;
 mod steering;
 
@@ -288,6 +289,10 @@ pub struct Engine {
     /// the same parent build on.
     #[serde(default)]
     granted_on: BTreeMap<u64, (u64, Vec<(usize, Candidate)>)>,
+    /// Requests sent whose answer is no longer wanted (a reflection made ahead on a version
+    /// that lost), with their role: their replies only count in the spend.
+    #[serde(default)]
+    set_aside: BTreeMap<u64, ModelRole>,
     /// A stop condition fired: no new iterations, and the run finishes once those in flight are
     /// committed.
     #[serde(default)]
@@ -355,6 +360,7 @@ impl Engine {
             proposed: BTreeMap::new(),
             proposed_parents: BTreeMap::new(),
             granted_on: BTreeMap::new(),
+            set_aside: BTreeMap::new(),
             draining: None,
             next_seq: 0,
             seed_next_component: 0,
@@ -408,6 +414,12 @@ impl Engine {
     pub fn handle_reply(&mut self, id: u64, reply: Reply, now_ms: u64) {
         self.tick(now_ms);
         if self.is_finished() || self.retry.contains(&id) {
+            return;
+        }
+        if let Some(role) = self.set_aside.remove(&id) {
+            if let Reply::Text { usage, .. } = &reply {
+                self.spend.add(role, usage);
+            }
             return;
         }
         let Some(pending) = self.pending.remove(&id) else { return };
@@ -663,6 +675,7 @@ impl Engine {
         }
         self.pending.clear();
         self.outbox.clear();
+        self.set_aside.clear();
         self.retry.clear();
         self.paused = None;
         self.clock.last_ms = None;

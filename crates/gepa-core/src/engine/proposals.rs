@@ -1,16 +1,16 @@
 //! From older flights to this one's reflection, and from verdicts to children. A flight
-//! reflects once every older flight on its parents has decided which children it validates; it
-//! builds on the newest of those winners (scored on its own minibatch first), and may be shown
-//! what the others tried (`show_tried_versions`). Its children are put together once every older flight has proposed its
-//! own, and are screened against those too: only one of two equal texts should pay for its
-//! minibatch. A duplicate goes back to the reflection model while it has asks left ("another
-//! iteration in flight tried that version"), and is rejected before any rollout when it has
-//! none. Waiting for the older flights, and comparing only with the flights that were in flight
-//! when this one was planned, keeps the outcome independent of reply timing. With one iteration
-//! at a time nothing waits.
+//! reflects once every older flight on its parents has put its children together; it builds on
+//! the newest of them that wins validation (`speculation.rs`), and may be shown what the others
+//! tried (`show_tried_versions`). Its children are put together once every older flight has
+//! proposed its own, and are screened against those too: only one of two equal texts should pay
+//! for its minibatch. A duplicate goes back to the reflection model while it has asks left
+//! ("another iteration in flight tried that version"), and is rejected before any rollout when
+//! it has none. Waiting for the older flights, and comparing only with the flights that were in
+//! flight when this one was planned, keeps the outcome independent of reply timing. With one
+//! iteration at a time nothing waits.
 
 use super::Engine;
-use super::flight::{Base, ReflectJob, Stage, Task, Verdict};
+use super::flight::{Flight, ReflectJob, Stage, Task, Verdict};
 use crate::candidate::Candidate;
 use crate::data::Split;
 use crate::events::{Event, Rejection};
@@ -96,68 +96,28 @@ impl Engine {
     }
 
     /// Starts the reflection of the oldest queued flight whose older flights on the same
-    /// parents have all decided their children. Returns whether one was started.
+    /// parents have all put their children together (see `speculation.rs` for what it builds
+    /// on). Returns whether one was started.
     pub(super) fn release_reflections(&mut self) -> bool {
         for fi in 0..self.flights.len() {
-            if !matches!(self.flights[fi].stage, Stage::Queued { .. }) || self.waits_for_older(fi) {
+            if !matches!(self.flights[fi].stage, Stage::Queued { .. })
+                || self.older_on_parents(fi, |f| f.stage.proposing())
+            {
                 continue;
             }
             let stage = std::mem::replace(&mut self.flights[fi].stage, Stage::Done);
             if let Stage::Queued { jobs } = stage {
-                self.rebase_or_reflect(fi, jobs);
+                self.reflect_on_newest(fi, jobs);
             }
             return true;
         }
         false
     }
 
-    /// True while an older iteration on one of flight `fi`'s parents has not decided which of
-    /// its children are validated (they may be what this one builds on).
-    fn waits_for_older(&self, fi: usize) -> bool {
+    /// True while an older iteration on one of flight `fi`'s parents is `pending`.
+    pub(super) fn older_on_parents(&self, fi: usize, pending: impl Fn(&Flight) -> bool) -> bool {
         let parents = self.flights[fi].parents();
-        self.flights[..fi].iter().any(|f| !f.decided && parents.iter().any(|p| f.improves(*p)))
-    }
-
-    /// The newest child an iteration planned alongside flight `fi` (and before it) was granted
-    /// validation for on `parent`: had `fi` been planned once that child was in the pool, it is
-    /// the version it would most likely have improved.
-    fn newest_winner_on(&self, fi: usize, parent: usize) -> Option<Base> {
-        let flight = &self.flights[fi];
-        if !flight.may_rebase || flight.window_from >= flight.seq {
-            return None;
-        }
-        self.granted_on.range(flight.window_from..flight.seq).rev().find_map(
-            |(_, (iteration, children))| {
-                children.iter().rev().find(|(p, _)| *p == parent).map(|(_, candidate)| Base {
-                    iteration: *iteration,
-                    candidate: candidate.clone(),
-                })
-            },
-        )
-    }
-
-    /// Reflects for flight `fi`, or first puts on their minibatches the newer versions its
-    /// tasks build on (stage `Rebasing`).
-    fn rebase_or_reflect(&mut self, fi: usize, jobs: Vec<ReflectJob>) {
-        let mut tasks = Vec::new();
-        let mut batch_jobs = Vec::new();
-        for index in 0..self.flights[fi].it.tasks.len() {
-            if !jobs.iter().any(|j| j.task == index) {
-                continue;
-            }
-            let task = &self.flights[fi].it.tasks[index];
-            let Some(base) = self.newest_winner_on(fi, task.parent) else { continue };
-            batch_jobs.push((base.candidate.clone(), Split::Train, task.minibatch.clone()));
-            self.flights[fi].it.tasks[index].base = Some(base);
-            tasks.push(index);
-        }
-        if tasks.is_empty() {
-            self.start_reflecting(fi, jobs);
-            return;
-        }
-        let reuse = self.setup.config.reuse_minibatch_results;
-        let batch = Batch::new(batch_jobs, reuse);
-        self.start_stage(fi, Stage::Rebasing { jobs, tasks, batch });
+        self.flights[..fi].iter().any(|f| pending(f) && parents.iter().any(|p| f.improves(*p)))
     }
 
     /// The iteration of a flight planned alongside flight `fi` (and before it) that proposed
@@ -276,18 +236,27 @@ impl Engine {
             self.proposed.insert(self.flights[fi].seq, (it.iteration, seen));
             self.proposed_parents.insert(self.flights[fi].seq, seen_parents);
         }
-        let jobs: Vec<_> = it
+        let mut jobs: Vec<_> = it
             .tasks
             .iter()
             .filter_map(|t| t.child.clone().map(|c| (c, Split::Train, t.minibatch.clone())))
             .collect();
-        self.flights[fi].it = it;
         if jobs.is_empty() {
+            self.flights[fi].it = it;
             let flight = &mut self.flights[fi];
             flight.decided = true;
             flight.stage = Stage::Done;
             return;
         }
-        self.start_stage(fi, Stage::Children { batch: Batch::new(jobs, false) });
+        // The versions children build on are scored beside them, on the same minibatch.
+        let mut bases = Vec::new();
+        for (index, task) in it.tasks.iter().enumerate() {
+            if let (Some(_), Some(base)) = (&task.child, &task.base) {
+                jobs.push((base.candidate.clone(), Split::Train, task.minibatch.clone()));
+                bases.push(index);
+            }
+        }
+        self.flights[fi].it = it;
+        self.start_stage(fi, Stage::Children { batch: Batch::new(jobs, false), bases });
     }
 }

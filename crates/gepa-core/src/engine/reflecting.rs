@@ -110,50 +110,27 @@ impl Engine {
         flight.stage = Stage::Queued { jobs };
     }
 
-    /// The newer versions flight `fi`'s tasks build on are scored on their minibatches: their
-    /// results replace the parents' (what the reflection reads and the children must beat),
-    /// and a version already perfect there needs no reflection.
-    pub(super) fn complete_rebasing(
-        &mut self,
-        fi: usize,
-        mut jobs: Vec<ReflectJob>,
-        tasks: &[usize],
-        batch: &Batch,
-    ) {
+    /// A flight saved while it scored the versions its tasks build on (an earlier build did
+    /// that before reflecting): the rollouts are charged, and the reflection is asked as now
+    /// (those versions are scored again beside the children).
+    pub(super) fn complete_rebasing(&mut self, fi: usize, jobs: Vec<ReflectJob>, batch: &Batch) {
         let owner = self.owner(fi);
         let iteration = self.flights[fi].it.iteration;
-        let perfect = self.setup.config.perfect_score;
-        let mut skipped = Vec::new();
-        for (index, task) in tasks.iter().copied().enumerate() {
-            let on = self.flights[fi].it.tasks[task].base.as_ref().map_or(0, |b| b.iteration);
-            self.emit_evaluated(owner, iteration, EvalTarget::BuildsOn { task, on }, batch, index);
-            let results: Vec<_> = owned_results(batch, index).into_iter().map(|(_, r)| r).collect();
-            if self.setup.config.skip_perfect_score
-                && results.iter().all(|r| r.score.score >= perfect)
-            {
-                let candidate = self.flights[fi].it.tasks[task].parent;
-                skipped.push((task, Event::ReflectionSkipped { iteration, task, candidate }));
-            }
-            self.flights[fi].it.tasks[task].parent_results = results;
-        }
         self.emit_budget(owner, iteration, batch.charged);
-        jobs.retain(|j| !skipped.iter().any(|(task, _)| *task == j.task));
-        for (_, event) in skipped {
-            self.emit(owner, event);
-        }
-        if jobs.is_empty() {
-            let flight = &mut self.flights[fi];
-            flight.decided = true;
-            flight.stage = Stage::Done;
-            return;
-        }
         self.start_reflecting(fi, jobs);
     }
 
-    /// Asks the reflection model for every job of flight `fi` about the version its task
-    /// improves, showing each the versions of its text that older flights on the same parent
-    /// tried (`show_tried_versions`).
+    /// Asks the reflection model for every job of flight `fi` and reports the asks.
     pub(super) fn start_reflecting(&mut self, fi: usize, mut jobs: Vec<ReflectJob>) {
+        self.ask_reflections(fi, &mut jobs, true);
+        self.flights[fi].stage = Stage::Reflecting { jobs };
+    }
+
+    /// Asks the reflection model, for every job of flight `fi`, to improve the version its
+    /// task improves given the parent's minibatch results, showing each the versions of its
+    /// text that older flights on the same parent tried (`show_tried_versions`); `report`:
+    /// whether the asks are reported now (else when they are known to stand).
+    pub(super) fn ask_reflections(&mut self, fi: usize, jobs: &mut [ReflectJob], report: bool) {
         let owner = self.owner(fi);
         let it = self.flights[fi].it.clone();
         for (job_index, job) in jobs.iter_mut().enumerate() {
@@ -174,21 +151,28 @@ impl Engine {
                 &tested,
             );
             job.messages.clone_from(&messages);
-            let requested = Event::ReflectionRequested {
-                iteration: it.iteration,
-                task: job.task,
-                parent: task.parent,
-                component: job.component.clone(),
-                prompt: render_chat(&messages),
-            };
+            if report {
+                let requested = self.reflection_requested(fi, job);
+                self.emit(owner, requested);
+            }
             let purpose =
                 Purpose::Reflect { parent: task.parent, component: job.component.clone() };
             let target =
                 PendingTarget::Reflection { iteration: Some(self.flights[fi].seq), job: job_index };
-            self.emit(owner, requested);
             self.issue(ModelRole::Reflection, messages, purpose, target);
         }
-        self.flights[fi].stage = Stage::Reflecting { jobs };
+    }
+
+    /// The report of job's first ask.
+    pub(super) fn reflection_requested(&self, fi: usize, job: &ReflectJob) -> Event {
+        let it = &self.flights[fi].it;
+        Event::ReflectionRequested {
+            iteration: it.iteration,
+            task: job.task,
+            parent: it.tasks[job.task].parent,
+            component: job.component.clone(),
+            prompt: render_chat(&job.messages),
+        }
     }
 
     fn records(&self, task: &Task) -> Vec<ReflectiveRecord> {

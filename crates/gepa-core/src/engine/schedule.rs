@@ -51,6 +51,9 @@ impl Engine {
         if self.release_reflections() {
             return true;
         }
+        if self.release_speculations() {
+            return true;
+        }
         if self.release_proposals() {
             return true;
         }
@@ -109,7 +112,8 @@ impl Engine {
             PendingTarget::Reflection { iteration, job } => {
                 let flight = iteration.and_then(|i| self.flight_index(i));
                 if let Some(fi) = flight
-                    && let Stage::Reflecting { jobs } = &mut self.flights[fi].stage
+                    && let Stage::Reflecting { jobs } | Stage::Speculating { jobs } =
+                        &mut self.flights[fi].stage
                     && let Some(slot) = jobs.get_mut(job)
                 {
                     slot.reply = Some(reply);

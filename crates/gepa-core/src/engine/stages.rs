@@ -20,11 +20,9 @@ impl Engine {
         let stage = std::mem::replace(&mut self.flights[fi].stage, Stage::Done);
         match stage {
             Stage::Parents { batch } => self.complete_parents(fi, &batch),
-            Stage::Rebasing { jobs, tasks, batch } => {
-                self.complete_rebasing(fi, jobs, &tasks, &batch);
-            }
+            Stage::Rebasing { jobs, batch, .. } => self.complete_rebasing(fi, jobs, &batch),
             Stage::Reflecting { jobs } => self.complete_reflecting(fi, jobs),
-            Stage::Children { batch } => self.complete_children(fi, &batch),
+            Stage::Children { batch, bases } => self.complete_children(fi, &batch, &bases),
             Stage::Validating { batch } => self.complete_validating(fi, &batch),
             Stage::MergeSubsample { batch } => self.complete_merge_subsample(fi, &batch),
             Stage::MergeValidating { batch } | Stage::HumanValidating { batch } => {
@@ -161,12 +159,21 @@ impl Engine {
         idx
     }
 
-    fn complete_children(&mut self, fi: usize, batch: &Batch) {
+    /// The children and the versions they build on are scored: a child must beat the version
+    /// it rewrote (its parent, or the newer version it builds on) on the minibatch.
+    fn complete_children(&mut self, fi: usize, batch: &Batch, bases: &[usize]) {
         let owner = self.owner(fi);
         let iteration = self.flights[fi].it.iteration;
         let with_child: Vec<usize> = (0..self.flights[fi].it.tasks.len())
             .filter(|t| self.flights[fi].it.tasks[*t].child.is_some())
             .collect();
+        for (k, task) in bases.iter().copied().enumerate() {
+            let on = self.flights[fi].it.tasks[task].base.as_ref().map_or(0, |b| b.iteration);
+            let index = with_child.len() + k;
+            self.emit_evaluated(owner, iteration, EvalTarget::BuildsOn { task, on }, batch, index);
+            self.flights[fi].it.tasks[task].parent_results =
+                owned_results(batch, index).into_iter().map(|(_, r)| r).collect();
+        }
         for (batch_index, task) in with_child.iter().copied().enumerate() {
             self.emit_evaluated(
                 owner,
