@@ -9,7 +9,7 @@ mod support;
 
 use std::collections::BTreeSet;
 
-use gepa_core::config::{MergeConfig, StopConditions};
+use gepa_core::config::{ComponentSelection, MergeConfig, StopConditions};
 use gepa_core::events::{EvalTarget, Origin, Rejection};
 use gepa_core::reflect::ScreenReject;
 use gepa_core::{
@@ -490,39 +490,85 @@ fn flaky_next_rule(request: &Request) -> Reply {
     )
 }
 
+/// Runs `run` answering with [`flaky_next_rule`], every wave's requests in order (like
+/// `drive`), and returns its events and the reflection asks made: (wave, rank, component,
+/// last message).
+fn drive_recording_asks(run: &mut Engine) -> (Vec<Event>, Vec<(usize, u64, String, String)>) {
+    let (mut events, mut asks, mut now) = (Vec::new(), Vec::new(), 0);
+    for wave in 0..100_000 {
+        let requests = run.take_requests(now);
+        events.extend(run.drain_events());
+        if run.is_finished() {
+            return (events, asks);
+        }
+        for request in requests {
+            if let Purpose::Reflect { component, .. } = &request.purpose {
+                let last = request.messages.last().map(|m| m.content.clone()).unwrap_or_default();
+                asks.push((wave, request.rank, component.clone(), last));
+            }
+            now += 1;
+            run.handle_reply(request.id, flaky_next_rule(&request), now);
+        }
+    }
+    panic!("the run did not finish");
+}
+
+/// Every iteration rewrites both components, so the version an iteration builds on changes
+/// the text its reflection is asked to improve.
+fn every_component(seed: u64) -> RunConfig {
+    RunConfig { components: ComponentSelection::All, ..pipelined(seed, 150, 4) }
+}
+
 #[test]
-fn reflections_made_ahead_on_a_version_that_loses_are_set_aside_and_asked_again() {
-    let mut set_aside = 0;
+fn reflections_made_ahead_cover_both_verdicts_and_the_asks_that_lose_are_set_aside() {
+    let (mut set_aside, mut guess_stood, mut alternative_stood) = (0, 0, 0);
     for seed in 0..6 {
-        let mut asked = 0u64;
-        let mut run = engine(pipelined(seed, 150, 4));
-        let events = drive(
-            &mut run,
-            |r| {
-                asked += u64::from(matches!(r.purpose, Purpose::Reflect { .. }));
-                flaky_next_rule(r)
-            },
-            false,
-        );
+        let mut run = engine(every_component(seed));
+        let (events, asks) = drive_recording_asks(&mut run);
+        for event in &events {
+            let Event::ReflectionRequested { iteration, component, prompt, .. } = event else {
+                continue;
+            };
+            // Calls rank by planning order: iteration i is the (i - 1)-th planned here.
+            let mine: Vec<_> =
+                asks.iter().filter(|(_, rank, c, _)| rank == iteration && c == component).collect();
+            let at = mine
+                .iter()
+                .position(|(.., text)| prompt.contains(text.as_str()))
+                .expect("the reported ask was made");
+            // Asked ahead: on the guess and, in the same wave, on what the iteration would build
+            // on should the guess lose; whichever won stands, with no ask made after the verdict.
+            let wave = mine[at].0;
+            let beside: Vec<_> = mine.iter().filter(|(w, ..)| *w == wave).collect();
+            if beside.len() > 1 {
+                if std::ptr::eq(*beside[0], mine[at]) {
+                    guess_stood += 1;
+                } else {
+                    alternative_stood += 1;
+                }
+            }
+        }
         let reported = events
             .iter()
             .filter(|e| {
                 matches!(e, Event::ReflectionRequested { .. } | Event::ReflectionRetried { .. })
             })
-            .count() as u64;
-        assert!(asked >= reported, "seed {seed}: every reported ask was made");
-        set_aside += asked - reported;
+            .count();
+        assert!(asks.len() >= reported, "seed {seed}: every reported ask was made");
+        set_aside += asks.len() - reported;
         // Asks set aside still count in what the run spent.
-        assert_eq!(run.spend().calls[1], asked, "seed {seed}: spend counts every reply");
-        // What a run reports does not depend on whether the verdict came before the guess.
+        assert_eq!(run.spend().calls[1], asks.len() as u64, "seed {seed}: spend counts them");
+        // What a run reports does not depend on whether a verdict came before the asks.
         for order in [seed + 5, seed + 50] {
-            let mut shuffled = engine(pipelined(seed, 150, 4));
+            let mut shuffled = engine(every_component(seed));
             let other = drive_shuffled(&mut shuffled, flaky_next_rule, order);
             assert_eq!(first_difference(&events, &other), None, "seed {seed}, order {order}");
             assert_eq!(shuffled.pool(), run.pool());
         }
     }
-    assert!(set_aside > 0, "some reflections were made ahead on versions that lost");
+    assert!(set_aside > 0, "some asks made ahead were set aside");
+    assert!(guess_stood > 0, "some guesses won and their asks stood");
+    assert!(alternative_stood > 0, "some guesses lost and the asks made beside them stood");
 }
 
 #[test]

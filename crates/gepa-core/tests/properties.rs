@@ -77,12 +77,13 @@ proptest! {
         depth in prop::sample::select(vec![1usize, 2, 4]),
     ) {
         let setup = two_component_setup(pipelined(seed, 70, proposals, merge, depth), arithmetic_data(9, 4));
+        // Each request is answered the same way whenever it is asked (no call counter): asks a
+        // flight made ahead and set aside before the save are not made again after it, so a
+        // model counting calls would see fewer of them than the uninterrupted run did.
         let mut reference = Engine::new(setup.clone()).unwrap();
-        let mut model = ScriptedModel::new();
-        let reference_events = drive(&mut reference, |r| model.reply(r), false);
+        let reference_events = drive(&mut reference, support::order_free_reply, false);
 
         let mut engine = Engine::new(setup).unwrap();
-        let mut model = ScriptedModel::new();
         let mut events = Vec::new();
         let mut answered = 0;
         let mut now = 0;
@@ -96,7 +97,7 @@ proptest! {
                 }
                 answered += 1;
                 now += 1;
-                let reply = model.reply(&request);
+                let reply = support::order_free_reply(&request);
                 engine.handle_reply(request.id, reply, now);
             }
         }
@@ -104,7 +105,7 @@ proptest! {
         let saved = engine.save().unwrap();
         drop(engine);
         let mut restored = Engine::restore(&saved).unwrap();
-        events.extend(drive(&mut restored, |r| model.reply(r), false));
+        events.extend(drive(&mut restored, support::order_free_reply, false));
         prop_assert_eq!(&events, &reference_events);
         prop_assert_eq!(restored.rollouts_used(), reference.rollouts_used());
         prop_assert_eq!(restored.pool(), reference.pool());

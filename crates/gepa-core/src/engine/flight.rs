@@ -125,6 +125,18 @@ pub(crate) struct HumanCandidate {
     pub(crate) parent: Option<usize>,
 }
 
+/// The asks a flight reflecting ahead makes in case the versions it guessed lose: each task's
+/// next newest version (`bases[task]`; none: the parent) and the same jobs on them (asked as
+/// jobs `jobs.len()..` of the stage), except those whose request is the same as the guess's
+/// (`shared[k]`: job `k`'s ask serves both).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Alternative {
+    pub(crate) bases: Vec<Option<Base>>,
+    pub(crate) jobs: Vec<ReflectJob>,
+    #[serde(default)]
+    pub(crate) shared: Vec<bool>,
+}
+
 /// What the flight does.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -154,10 +166,15 @@ pub(crate) enum Stage {
     /// and be shown what the others tried.
     Queued { jobs: Vec<ReflectJob> },
     /// Asking the reflection model to improve the newest children of older flights on the same
-    /// parents before those are decided (each task's `base` is the guess). Replies are kept, and
-    /// nothing is reported, until every such flight has decided: if each guess won, the asks
-    /// stand (stage `Reflecting`); if not, they are set aside and asked again on what did win.
-    Speculating { jobs: Vec<ReflectJob> },
+    /// parents before those are decided (each task's `base` is the guess), and what it would
+    /// improve if they lose (`alternative`). Replies are kept, and nothing is reported, until
+    /// the guesses are settled: the asks on what won stand (stage `Reflecting`), the others are
+    /// set aside.
+    Speculating {
+        jobs: Vec<ReflectJob>,
+        #[serde(default)]
+        alternative: Option<Alternative>,
+    },
     /// Saved by a build that scored the versions its tasks build on before reflecting (read
     /// back only: its results are charged, and the reflection asked as now).
     Rebasing { jobs: Vec<ReflectJob>, tasks: Vec<usize>, batch: Batch },

@@ -618,9 +618,10 @@ impl Engine {
         validate_setup(&engine.setup).map_err(RestoreError)?;
         engine.upgrade();
         // Replies to requests in flight at save time are lost: hand those requests out again,
-        // unless they are parked for a paused endpoint.
+        // unless they are parked for a paused endpoint (asks set aside are not: nothing waits).
         let parked = engine.retry.clone();
         engine.outbox = engine.pending.keys().copied().filter(|id| !parked.contains(id)).collect();
+        engine.set_aside.clear();
         engine.clock.last_ms = None;
         Ok(engine)
     }

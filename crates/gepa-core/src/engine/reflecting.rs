@@ -122,15 +122,25 @@ impl Engine {
 
     /// Asks the reflection model for every job of flight `fi` and reports the asks.
     pub(super) fn start_reflecting(&mut self, fi: usize, mut jobs: Vec<ReflectJob>) {
-        self.ask_reflections(fi, &mut jobs, true);
+        self.ask_reflections(fi, &mut jobs, 0, true, &[]);
         self.flights[fi].stage = Stage::Reflecting { jobs };
     }
 
     /// Asks the reflection model, for every job of flight `fi`, to improve the version its
     /// task improves given the parent's minibatch results, showing each the versions of its
-    /// text that older flights on the same parent tried (`show_tried_versions`); `report`:
-    /// whether the asks are reported now (else when they are known to stand).
-    pub(super) fn ask_reflections(&mut self, fi: usize, jobs: &mut [ReflectJob], report: bool) {
+    /// text that older flights on the same parent tried (`show_tried_versions`). The asks are
+    /// jobs `first..` of the stage; `report`: whether they are reported now (else when they
+    /// are known to stand). A job whose request is the same as that of the job at its place in
+    /// `asked` is not asked again (the answer will be the same); returns which ones were not.
+    pub(super) fn ask_reflections(
+        &mut self,
+        fi: usize,
+        jobs: &mut [ReflectJob],
+        first: usize,
+        report: bool,
+        asked: &[ReflectJob],
+    ) -> Vec<bool> {
+        let mut shared = vec![false; jobs.len()];
         let owner = self.owner(fi);
         let it = self.flights[fi].it.clone();
         for (job_index, job) in jobs.iter_mut().enumerate() {
@@ -151,16 +161,21 @@ impl Engine {
                 &tested,
             );
             job.messages.clone_from(&messages);
+            if asked.get(job_index).is_some_and(|a| a.messages == messages) {
+                shared[job_index] = true;
+                continue;
+            }
             if report {
                 let requested = self.reflection_requested(fi, job);
                 self.emit(owner, requested);
             }
             let purpose =
                 Purpose::Reflect { parent: task.parent, component: job.component.clone() };
-            let target =
-                PendingTarget::Reflection { iteration: Some(self.flights[fi].seq), job: job_index };
+            let job = first + job_index;
+            let target = PendingTarget::Reflection { iteration: Some(self.flights[fi].seq), job };
             self.issue(ModelRole::Reflection, messages, purpose, target);
         }
+        shared
     }
 
     /// The report of job's first ask.

@@ -111,11 +111,15 @@ impl Engine {
             PendingTarget::Rollout { owner: None, .. } => {}
             PendingTarget::Reflection { iteration, job } => {
                 let flight = iteration.and_then(|i| self.flight_index(i));
-                if let Some(fi) = flight
-                    && let Stage::Reflecting { jobs } | Stage::Speculating { jobs } =
-                        &mut self.flights[fi].stage
-                    && let Some(slot) = jobs.get_mut(job)
-                {
+                let slot = flight.and_then(|fi| match &mut self.flights[fi].stage {
+                    Stage::Reflecting { jobs } => jobs.get_mut(job),
+                    Stage::Speculating { jobs, alternative } => match job.checked_sub(jobs.len()) {
+                        None => jobs.get_mut(job),
+                        Some(k) => alternative.as_mut().and_then(|a| a.jobs.get_mut(k)),
+                    },
+                    _ => None,
+                });
+                if let Some(slot) = slot {
                     slot.reply = Some(reply);
                 }
             }

@@ -6,12 +6,14 @@
 //!
 //! Whether a child wins is known only after its own minibatch, so the reflection does not wait
 //! for it: it starts as soon as the older iterations have put their children together, on the
-//! newest child not yet known to have lost (stage `Speculating`, nothing reported). Once those
-//! iterations have decided, the asks stand if the guess won, and are set aside (their replies
-//! only counted in the spend) and made again on what did win if it did not. What a run reports
-//! therefore depends only on the verdicts, never on when they arrived.
+//! newest child not yet known to have lost and, beside it, on what the iteration would build on
+//! should that child lose (stage `Speculating`, nothing reported; an ask that would be the same
+//! either way is made once). Once those iterations have decided, the asks on what won stand, the
+//! others are set aside (their replies only counted in the spend); if neither won, they are made
+//! again on what did. What a run reports therefore depends only on the verdicts, never on when
+//! they arrived.
 
-use super::flight::{Base, ReflectJob, Stage};
+use super::flight::{Alternative, Base, ReflectJob, Stage};
 use super::{Engine, PendingTarget};
 use crate::candidate::Candidate;
 
@@ -33,9 +35,9 @@ impl Engine {
     }
 
     /// The newest child that a flight planned alongside flight `fi` (and before it) proposed
-    /// on `parent` and is not known to have lost, with whether it is known to have won. Once
-    /// those flights have all decided, it is the newest winner.
-    fn newest_on(&self, fi: usize, parent: usize) -> Option<(Base, bool)> {
+    /// on `parent`, is not known to have lost and is not `skip`, with whether it is known to
+    /// have won. Once those flights have all decided, it is the newest winner.
+    fn newest_on(&self, fi: usize, parent: usize, skip: Option<&Base>) -> Option<(Base, bool)> {
         let flight = &self.flights[fi];
         if !flight.may_rebase || flight.window_from >= flight.seq {
             return None;
@@ -45,6 +47,11 @@ impl Engine {
         {
             let parents = self.proposed_parents.get(seq).map(Vec::as_slice).unwrap_or_default();
             for (child, _) in children.iter().zip(parents).rev().filter(|(_, p)| **p == parent) {
+                if skip
+                    .is_some_and(|s| s.iteration == *iteration && s.candidate.same_content(child))
+                {
+                    continue;
+                }
                 match self.fate(*seq, parent, child) {
                     Some(false) => {}
                     fate => {
@@ -57,72 +64,133 @@ impl Engine {
         None
     }
 
-    /// Sets each of flight `fi`'s tasks on the newest version of its parent and asks for its
-    /// reflections: reported at once when every version is known to have won, ahead
-    /// (`Speculating`) when one is still a guess.
-    pub(super) fn reflect_on_newest(&mut self, fi: usize, mut jobs: Vec<ReflectJob>) {
+    /// For each of flight `fi`'s tasks with a job (by task index), the newest version of its
+    /// parent (none: the parent itself), and whether every one is known to stand.
+    fn newest_versions(&self, fi: usize, jobs: &[ReflectJob]) -> (Vec<Option<Base>>, bool) {
+        let tasks = &self.flights[fi].it.tasks;
         let mut certain = true;
-        for index in 0..self.flights[fi].it.tasks.len() {
+        let mut bases = vec![None; tasks.len()];
+        for (index, task) in tasks.iter().enumerate() {
             if !jobs.iter().any(|j| j.task == index) {
                 continue;
             }
-            let newest = self.newest_on(fi, self.flights[fi].it.tasks[index].parent);
-            certain &= newest.as_ref().is_none_or(|(_, won)| *won);
-            self.flights[fi].it.tasks[index].base = newest.map(|(base, _)| base);
+            if let Some((base, won)) = self.newest_on(fi, task.parent, None) {
+                certain &= won;
+                bases[index] = Some(base);
+            }
         }
-        if certain {
-            self.start_reflecting(fi, jobs);
-        } else {
-            self.ask_reflections(fi, &mut jobs, false);
-            self.flights[fi].stage = Stage::Speculating { jobs };
+        (bases, certain)
+    }
+
+    /// What each task would build on should its guess in `bases` lose (a guess known to have
+    /// won stands).
+    fn next_versions(&self, fi: usize, bases: &[Option<Base>]) -> Vec<Option<Base>> {
+        let tasks = &self.flights[fi].it.tasks;
+        bases
+            .iter()
+            .zip(tasks)
+            .map(|(base, task)| {
+                let guess = base.as_ref()?;
+                match self.newest_on(fi, task.parent, None) {
+                    Some((newest, true)) if newest == *guess => Some(newest),
+                    _ => self.newest_on(fi, task.parent, Some(guess)).map(|(next, _)| next),
+                }
+            })
+            .collect()
+    }
+
+    fn set_bases(&mut self, fi: usize, bases: &[Option<Base>]) {
+        for (task, base) in self.flights[fi].it.tasks.iter_mut().zip(bases) {
+            task.base.clone_from(base);
         }
     }
 
-    /// Settles the oldest flight reflecting ahead whose guesses are known now: the asks stand
-    /// (and are reported) when every guess won; they are set aside and made again on the newest
-    /// version not known to have lost when one did not. Returns whether one was settled.
+    /// Sets each of flight `fi`'s tasks on the newest version of its parent and asks for its
+    /// reflections: reported at once when every version is known to stand; else ahead
+    /// (`Speculating`), both on the guesses and on what the tasks would build on should they
+    /// lose, so that neither outcome waits for another reflection.
+    pub(super) fn reflect_on_newest(&mut self, fi: usize, mut jobs: Vec<ReflectJob>) {
+        let (bases, certain) = self.newest_versions(fi, &jobs);
+        self.set_bases(fi, &bases);
+        if certain {
+            self.start_reflecting(fi, jobs);
+            return;
+        }
+        self.ask_reflections(fi, &mut jobs, 0, false, &[]);
+        let next = self.next_versions(fi, &bases);
+        let mut others = jobs.clone();
+        reset(&mut others);
+        self.set_bases(fi, &next);
+        let shared = self.ask_reflections(fi, &mut others, jobs.len(), false, &jobs);
+        self.set_bases(fi, &bases);
+        let alternative = Some(Alternative { bases: next, jobs: others, shared });
+        self.flights[fi].stage = Stage::Speculating { jobs, alternative };
+    }
+
+    /// Settles the oldest flight reflecting ahead whose guesses are known now: the asks on
+    /// what won stand (and are reported), the others are set aside; when neither set of
+    /// guesses won, they are all set aside and made again on the newest versions not known to
+    /// have lost. Returns whether one was settled.
     pub(super) fn release_speculations(&mut self) -> bool {
         for fi in 0..self.flights.len() {
-            let Stage::Speculating { jobs } = &self.flights[fi].stage else { continue };
-            let tasks: Vec<usize> = jobs.iter().map(|j| j.task).collect();
-            let mut changed = false;
-            let mut certain = true;
-            for &index in &tasks {
-                let task = &self.flights[fi].it.tasks[index];
-                let newest = self.newest_on(fi, task.parent);
-                changed |= newest.as_ref().map(|(base, _)| base) != task.base.as_ref();
-                certain &= newest.is_none_or(|(_, won)| won);
-            }
-            if !changed && !certain {
+            let Stage::Speculating { jobs, alternative } = &self.flights[fi].stage else {
+                continue;
+            };
+            let (now, certain) = self.newest_versions(fi, jobs);
+            let guessed = self.flights[fi].it.tasks.iter().map(|t| &t.base).eq(now.iter());
+            let other = alternative.as_ref().is_some_and(|a| a.bases == now);
+            if !certain && (guessed || other) {
                 continue;
             }
+            let first_other = jobs.len();
             let stage = std::mem::replace(&mut self.flights[fi].stage, Stage::Done);
-            let Stage::Speculating { mut jobs } = stage else { return false };
-            if changed {
-                self.set_aside_asks(fi, &mut jobs);
-                self.reflect_on_newest(fi, jobs);
+            let Stage::Speculating { mut jobs, alternative } = stage else { return false };
+            if certain && guessed {
+                self.set_aside_asks(fi, |job| job >= first_other);
+                self.asks_stand(fi, jobs);
+            } else if let (true, true, Some(Alternative { bases, jobs: others, shared })) =
+                (certain, other, alternative)
+            {
+                let serves_both = |job: usize| shared.get(job).copied().unwrap_or(false);
+                self.set_aside_asks(fi, |job| job < first_other && !serves_both(job));
+                self.renumber_asks(fi, first_other);
+                self.set_bases(fi, &bases);
+                let stands = others
+                    .into_iter()
+                    .zip(jobs)
+                    .enumerate()
+                    .map(|(k, (other, guess))| if serves_both(k) { guess } else { other })
+                    .collect();
+                self.asks_stand(fi, stands);
             } else {
-                let owner = self.owner(fi);
-                for job in &jobs {
-                    let event = self.reflection_requested(fi, job);
-                    self.emit(owner, event);
-                }
-                self.flights[fi].stage = Stage::Reflecting { jobs };
+                self.set_aside_asks(fi, |_| true);
+                reset(&mut jobs);
+                self.reflect_on_newest(fi, jobs);
             }
             return true;
         }
         false
     }
 
-    /// Sets aside flight `fi`'s reflection asks: unsent ones are dropped, the replies of sent
-    /// ones will only be counted in the spend; the jobs are ready to be asked afresh.
-    fn set_aside_asks(&mut self, fi: usize, jobs: &mut [ReflectJob]) {
+    /// Flight `fi`'s asks made ahead stand: they are reported, and read once answered.
+    fn asks_stand(&mut self, fi: usize, jobs: Vec<ReflectJob>) {
+        let owner = self.owner(fi);
+        for job in &jobs {
+            let event = self.reflection_requested(fi, job);
+            self.emit(owner, event);
+        }
+        self.flights[fi].stage = Stage::Reflecting { jobs };
+    }
+
+    /// Sets aside flight `fi`'s reflection asks for the jobs `which` picks: unsent ones are
+    /// dropped, the replies of sent ones will only be counted in the spend.
+    fn set_aside_asks(&mut self, fi: usize, which: impl Fn(usize) -> bool) {
         let seq = self.flights[fi].seq;
         let ids: Vec<u64> = self
             .pending
             .iter()
             .filter(|(_, p)| {
-                matches!(p.target, PendingTarget::Reflection { iteration: Some(s), .. } if s == seq)
+                matches!(p.target, PendingTarget::Reflection { iteration: Some(s), job } if s == seq && which(job))
             })
             .map(|(id, _)| *id)
             .collect();
@@ -134,11 +202,30 @@ impl Engine {
                 self.set_aside.insert(id, pending.request.role);
             }
         }
-        for job in jobs {
-            job.reply = None;
-            job.verdict = None;
-            job.attempt = 1;
-            job.messages.clear();
+    }
+
+    /// The asks flight `fi` made in case its guesses lost become its jobs `0..` (where they
+    /// were not the guesses' own).
+    fn renumber_asks(&mut self, fi: usize, first_other: usize) {
+        let seq = self.flights[fi].seq;
+        for pending in self.pending.values_mut() {
+            if let PendingTarget::Reflection { iteration: Some(s), job } = &mut pending.target
+                && *s == seq
+            {
+                if *job >= first_other {
+                    *job -= first_other;
+                }
+            }
         }
+    }
+}
+
+/// Jobs ready to be asked afresh.
+fn reset(jobs: &mut [ReflectJob]) {
+    for job in jobs {
+        job.reply = None;
+        job.verdict = None;
+        job.attempt = 1;
+        job.messages.clear();
     }
 }
