@@ -13,8 +13,8 @@ use gepa_core::config::{ComponentSelection, MergeConfig, StopConditions};
 use gepa_core::events::{EvalTarget, Origin, Rejection};
 use gepa_core::reflect::ScreenReject;
 use gepa_core::{
-    Candidate, Command, Engine, Event, MAX_PIPELINE_DEPTH, Purpose, Reply, Request, RunConfig,
-    Status, StopReason,
+    Candidate, Command, Dataset, Engine, Event, Example, MAX_PIPELINE_DEPTH, MetricSpec, Program,
+    Purpose, Reply, Request, RunConfig, RunSetup, Status, StopReason,
 };
 use support::{
     arithmetic_data, drive, drive_shuffled, first_difference, order_free_reply, two_component_setup,
@@ -808,4 +808,73 @@ fn iterations_planned_beside_the_seed_count_towards_max_iterations() {
     assert_eq!(started, 2);
     let Some(Event::RunFinished { reason, .. }) = events.last() else { panic!("no finish") };
     assert!(matches!(reason, StopReason::MaxIterations { count: 2 }), "{reason:?}");
+}
+
+/// A scripted world (not an LLM; the rule of `bench/pipeline.sh`'s simulated world): example
+/// `item-<i>` is answered right once the prompt holds at least `i mod 5` distinct `RULE <k>`
+/// lines, and a reflection answers with one rule more than the highest it was shown.
+fn rule_world(request: &Request) -> Reply {
+    let whole: String = request.messages.iter().map(|m| m.content.as_str()).collect();
+    let rules: BTreeSet<u32> = whole
+        .split("RULE ")
+        .skip(1)
+        .filter_map(|rest| {
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+        .collect();
+    if let Purpose::Reflect { .. } = request.purpose {
+        let next = rules.last().copied().unwrap_or(0) + 1;
+        let lines: Vec<String> = (1..=next).map(|k| format!("RULE {k}")).collect();
+        return Reply::text(format!(
+            "```\nAnswer with the exact answer.\n{}\n```",
+            lines.join("\n")
+        ));
+    }
+    let last = request.messages.last().map(|m| m.content.trim().to_owned()).unwrap_or_default();
+    let item: usize = last.trim_start_matches("item-").parse().unwrap_or(0);
+    Reply::text(if rules.len() >= item % 5 { format!("ans-{item}") } else { "wrong".into() })
+}
+
+#[test]
+fn a_winner_found_late_in_a_strict_budget_is_validated_with_iterations_in_flight() {
+    // The split a page run of that world drew for its seed 0 at 16 slots (4 in flight): it found
+    // winners late and could validate none of them, the iterations planned after them holding
+    // the room, and spent its budget at 0.7. The room an iteration is planned in now leaves out
+    // the validation passes older ones did not reserve.
+    let item = |i: &usize| Example::new([("input", format!("item-{i}"))], format!("ans-{i}"));
+    let train = [25, 34, 31, 6, 0, 30, 37, 27, 11, 36, 1, 12, 2, 4, 7, 16, 15, 33, 5, 23];
+    let val = [19, 39, 21, 14, 28, 8, 20, 10, 35, 18, 32, 9, 38, 3, 22, 26, 29, 24, 13, 17];
+    let setup = RunSetup {
+        config: RunConfig {
+            stop: StopConditions {
+                max_rollouts: Some(200),
+                score_threshold: Some(1.0),
+                ..StopConditions::default()
+            },
+            ..pipelined(0, 200, 4)
+        },
+        program: Program::single_prompt("system", "{{input}}"),
+        seed: Candidate::new([("system", "Answer the question.")]),
+        data: Dataset {
+            train: train.iter().map(item).collect(),
+            val: val.iter().map(item).collect(),
+        },
+        metric: MetricSpec::ExactMatch { case_sensitive: false },
+    };
+    let mut run = Engine::new(setup.clone()).unwrap();
+    let events = drive(&mut run, rule_world, false);
+    let finished = events.iter().find_map(|e| match e {
+        Event::RunFinished { reason, .. } => Some(reason.clone()),
+        _ => None,
+    });
+    assert!(
+        matches!(finished, Some(StopReason::ScoreThreshold { .. })),
+        "reached 1.0: {finished:?} after {} rollouts",
+        run.rollouts_used()
+    );
+    assert!(run.rollouts_used() <= 200);
+    let mut shuffled = Engine::new(setup).unwrap();
+    let other = drive_shuffled(&mut shuffled, rule_world, 9);
+    assert_eq!(first_difference(&events, &other), None);
 }

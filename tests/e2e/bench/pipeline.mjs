@@ -5,10 +5,11 @@
 // prints how long the page took from Start to "Reached the target score".
 // Usage (from tests/e2e, after `./dev build`):
 //   node bench/pipeline.mjs [CONCURRENCY] [IN_FLIGHT (blank: from the concurrency)] [SEED] [LATENCY_S]
+//   (SAVE_RUN=FILE also keeps the page's run file there)
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 const [concurrency = '16', inFlight = '', seed = '0', latency = '0.3'] = process.argv.slice(2);
 const shared = process.env.GEPA_SHARED_TOOLS ?? fileURLToPath(new URL('../../../../shared/tools', import.meta.url));
@@ -68,7 +69,9 @@ try {
   // reach the run would show as the same minibatches for every seed).
   const download = page.waitForEvent('download');
   await page.getByTestId('download-run').click();
-  const run = JSON.parse(readFileSync(await (await download).path(), 'utf8'));
+  const text = readFileSync(await (await download).path(), 'utf8');
+  if (process.env.SAVE_RUN) writeFileSync(process.env.SAVE_RUN, text);
+  const run = JSON.parse(text);
   const minibatches = run.events.filter((e) => e.event === 'minibatch_sampled').slice(0, 3).map((e) => e.examples.join(' '));
   console.log(JSON.stringify({ bench: 'pipeline_browser', concurrency: +concurrency, in_flight: inFlight || 'auto', seed: +seed, first_minibatches: minibatches, wall_s: +wall.toFixed(2), status, best, rollouts, calls: stats.task + stats.reflect, peak: stats.in_flight_max }));
 } finally {

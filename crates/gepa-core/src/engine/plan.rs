@@ -147,7 +147,10 @@ impl Engine {
     }
 
     /// The next iteration's shape: as many parallel proposals as the parents' and children's
-    /// minibatches allow (never a smaller minibatch); ample when validation fits too.
+    /// minibatches allow (never a smaller minibatch); ample when validation fits too. The room
+    /// it plans in leaves out the validation passes that older iterations in flight did not
+    /// reserve (they reserved their minibatches only): a winner among them must not find its
+    /// validation crowded out by iterations planned after it.
     fn shape(&self) -> Result<Shape, Planned> {
         let config = &self.setup.config;
         // A minibatch larger than the train set would only repeat examples.
@@ -156,6 +159,13 @@ impl Engine {
         let mut shape =
             Shape { tasks: config.proposals_per_iteration, minibatch, reserved: 0, ample: true };
         let Some(room) = self.room() else { return Ok(shape) };
+        let unreserved: u64 = self
+            .flights
+            .iter()
+            .filter(|f| !f.ample && matches!(f.kind, FlightKind::Reflective))
+            .map(|f| f.it.tasks.len() as u64 * val)
+            .sum();
+        let room = room.saturating_sub(unreserved);
         let least = |tasks: usize| tasks as u64 * 2 * minibatch as u64;
         while shape.tasks > 1 && least(shape.tasks) > room {
             shape.tasks -= 1;
