@@ -490,10 +490,12 @@ fn flaky_next_rule(request: &Request) -> Reply {
     )
 }
 
+/// A reflection ask as a test sees it: (wave, rank, component, last message).
+type Ask = (usize, u64, String, String);
+
 /// Runs `run` answering with [`flaky_next_rule`], every wave's requests in order (like
-/// `drive`), and returns its events and the reflection asks made: (wave, rank, component,
-/// last message).
-fn drive_recording_asks(run: &mut Engine) -> (Vec<Event>, Vec<(usize, u64, String, String)>) {
+/// `drive`), and returns its events and the reflection asks made.
+fn drive_recording_asks(run: &mut Engine) -> (Vec<Event>, Vec<Ask>) {
     let (mut events, mut asks, mut now) = (Vec::new(), Vec::new(), 0);
     for wave in 0..100_000 {
         let requests = run.take_requests(now);

@@ -211,10 +211,9 @@ impl Engine {
         for pending in self.pending.values_mut() {
             if let PendingTarget::Reflection { iteration: Some(s), job } = &mut pending.target
                 && *s == seq
+                && *job >= first_other
             {
-                if *job >= first_other {
-                    *job -= first_other;
-                }
+                *job -= first_other;
             }
         }
     }
