@@ -65,36 +65,43 @@ impl Engine {
     }
 
     /// For each of flight `fi`'s tasks with a job (by task index), the newest version of its
-    /// parent (none: the parent itself), and whether every one is known to stand.
-    fn newest_versions(&self, fi: usize, jobs: &[ReflectJob]) -> (Vec<Option<Base>>, bool) {
+    /// parent (none: the parent itself) and whether it is known to stand (known to have won,
+    /// or the parent).
+    fn newest_versions(&self, fi: usize, jobs: &[ReflectJob]) -> (Vec<Option<Base>>, Vec<bool>) {
         let tasks = &self.flights[fi].it.tasks;
-        let mut certain = true;
+        let mut known = vec![true; tasks.len()];
         let mut bases = vec![None; tasks.len()];
         for (index, task) in tasks.iter().enumerate() {
             if !jobs.iter().any(|j| j.task == index) {
                 continue;
             }
             if let Some((base, won)) = self.newest_on(fi, task.parent, None) {
-                certain &= won;
+                known[index] = won;
                 bases[index] = Some(base);
             }
         }
-        (bases, certain)
+        (bases, known)
     }
 
-    /// What each task would build on should its guess in `bases` lose (a guess known to have
-    /// won stands).
-    fn next_versions(&self, fi: usize, bases: &[Option<Base>]) -> Vec<Option<Base>> {
+    /// What each task would build on should its guess in `bases` lose (a guess `known` to
+    /// stand stands).
+    fn next_versions(
+        &self,
+        fi: usize,
+        bases: &[Option<Base>],
+        known: &[bool],
+    ) -> Vec<Option<Base>> {
         let tasks = &self.flights[fi].it.tasks;
         bases
             .iter()
+            .zip(known)
             .zip(tasks)
-            .map(|(base, task)| {
+            .map(|((base, known), task)| {
                 let guess = base.as_ref()?;
-                match self.newest_on(fi, task.parent, None) {
-                    Some((newest, true)) if newest == *guess => Some(newest),
-                    _ => self.newest_on(fi, task.parent, Some(guess)).map(|(next, _)| next),
+                if *known {
+                    return Some(guess.clone());
                 }
+                self.newest_on(fi, task.parent, Some(guess)).map(|(next, _)| next)
             })
             .collect()
     }
@@ -110,14 +117,14 @@ impl Engine {
     /// (`Speculating`), both on the guesses and on what the tasks would build on should they
     /// lose, so that neither outcome waits for another reflection.
     pub(super) fn reflect_on_newest(&mut self, fi: usize, mut jobs: Vec<ReflectJob>) {
-        let (bases, certain) = self.newest_versions(fi, &jobs);
+        let (bases, known) = self.newest_versions(fi, &jobs);
         self.set_bases(fi, &bases);
-        if certain {
+        if known.iter().all(|k| *k) {
             self.start_reflecting(fi, jobs);
             return;
         }
         self.ask_reflections(fi, &mut jobs, 0, false, &[]);
-        let next = self.next_versions(fi, &bases);
+        let next = self.next_versions(fi, &bases, &known);
         let mut others = jobs.clone();
         reset(&mut others);
         self.set_bases(fi, &next);
@@ -136,7 +143,8 @@ impl Engine {
             let Stage::Speculating { jobs, alternative } = &self.flights[fi].stage else {
                 continue;
             };
-            let (now, certain) = self.newest_versions(fi, jobs);
+            let (now, known) = self.newest_versions(fi, jobs);
+            let certain = known.iter().all(|k| *k);
             let guessed = self.flights[fi].it.tasks.iter().map(|t| &t.base).eq(now.iter());
             let other = alternative.as_ref().is_some_and(|a| a.bases == now);
             if !certain && (guessed || other) {
