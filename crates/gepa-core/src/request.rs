@@ -58,9 +58,11 @@ pub struct Request {
     /// Why (display only).
     pub purpose: Purpose,
     /// Which call goes first when its endpoint has no free slot: lower first. The engine ranks
-    /// a call by the age of the iteration it serves (the seed's validation 0, then iterations
-    /// in planning order), so the oldest iteration in flight, the next to commit, never waits
-    /// behind a younger one. Shells that queue calls honour it.
+    /// a call by the age of the iteration it serves (iterations in planning order, from 1), so
+    /// the oldest iteration in flight, the next to commit, never waits behind a younger one;
+    /// the seed's validation ranks with the second iteration (2, issued before it), since
+    /// the first one's minibatch and reflection do not need its scores. Shells that queue calls
+    /// honour it.
     #[serde(default)]
     pub rank: u64,
 }

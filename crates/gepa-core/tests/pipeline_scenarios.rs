@@ -589,13 +589,62 @@ fn calls_are_ranked_by_the_age_of_the_iteration_they_serve() {
         .iter()
         .position(|(_, p)| matches!(p, Purpose::Generate { split: gepa_core::Split::Train, .. }))
         .unwrap();
-    assert!(first_train >= 6, "the seed's validation comes first");
-    assert!(seen[..first_train].iter().all(|(rank, _)| *rank == 0), "the seed's calls rank 0");
-    assert!(seen[first_train..].iter().all(|(rank, _)| *rank >= 1), "iterations rank after it");
+    assert!(first_train >= 6, "the seed's validation is issued first");
+    assert!(
+        seen[..first_train].iter().all(|(rank, _)| *rank == 2),
+        "the seed's calls rank with the second iteration's"
+    );
+    assert_eq!(seen[first_train].0, 1, "the first iteration's minibatch goes before them");
     let ranks: BTreeSet<u64> = seen.iter().map(|(rank, _)| *rank).collect();
     let top = *ranks.iter().max().unwrap();
     assert!(top >= 4, "several iterations: {ranks:?}");
-    assert_eq!(ranks, (0..=top).collect(), "one rank per iteration, in planning order");
+    assert_eq!(ranks, (1..=top).collect(), "one rank per iteration, in planning order");
+}
+
+#[test]
+fn the_first_iterations_reflect_and_score_their_children_while_the_seed_is_validated() {
+    // Answers one call at a time, the seed's validation calls only when nothing else is left.
+    let mut run = engine(pipelined(3, 150, 4));
+    let mut events = Vec::new();
+    let mut queue: Vec<Request> = Vec::new();
+    let mut seed_calls = BTreeSet::new();
+    let mut beside_seed = Vec::new();
+    let mut now = 0;
+    for _ in 0..100_000 {
+        queue.extend(run.take_requests(now));
+        events.extend(run.drain_events());
+        if run.is_finished() {
+            break;
+        }
+        if now == 0 {
+            let is_val = |r: &Request| {
+                matches!(r.purpose, Purpose::Generate { split: gepa_core::Split::Val, .. })
+            };
+            seed_calls = queue.iter().filter(|r| is_val(r)).map(|r| r.id).collect();
+        }
+        let seed_pending = queue.iter().any(|r| seed_calls.contains(&r.id));
+        let at = queue.iter().position(|r| !seed_calls.contains(&r.id)).unwrap_or(0);
+        let request = queue.remove(at);
+        if seed_pending && !seed_calls.contains(&request.id) {
+            beside_seed.push(request.purpose.clone());
+        }
+        now += 1;
+        run.handle_reply(request.id, order_free_reply(&request), now);
+    }
+    assert!(run.is_finished(), "the run finished");
+    let reflected = beside_seed.iter().position(|p| matches!(p, Purpose::Reflect { .. }));
+    assert!(reflected.is_some(), "a reflection was asked while the seed was validated");
+    assert!(
+        beside_seed[reflected.unwrap_or_default()..]
+            .iter()
+            .any(|p| matches!(p, Purpose::Generate { split: gepa_core::Split::Train, .. })),
+        "a child was scored on its minibatch while the seed was validated"
+    );
+    let mut straight = engine(pipelined(3, 150, 4));
+    let expected = drive(&mut straight, order_free_reply, false);
+    if let Some(diff) = first_difference(&expected, &events) {
+        panic!("holding the seed's validation back changed the run: {diff}");
+    }
 }
 
 /// A pool as JSON without the scripted model's variant numbers. They hash the reflection
@@ -709,24 +758,31 @@ fn is_train_call(request: &Request) -> bool {
 fn the_first_iterations_start_beside_the_seeds_validation_and_read_as_if_after_it() {
     let mut run = engine(pipelined(4, 150, 4));
     let first = run.take_requests(0);
-    let seed_calls = first.iter().filter(|r| r.rank == 0).count();
-    let beside = first.iter().filter(|r| is_train_call(r)).count();
-    assert_eq!(seed_calls, 6, "the seed's validation (6 rows)");
-    assert!(beside >= 4 * 3, "four iterations' parent minibatches start with it: {beside}");
-    assert!(first.iter().filter(|r| r.rank > 0).all(is_train_call));
+    let (beside, seed): (Vec<&Request>, Vec<&Request>) =
+        first.iter().partition(|r| is_train_call(r));
+    assert_eq!(seed.len(), 6, "the seed's validation (6 rows)");
+    assert!(beside.len() >= 4 * 3, "four iterations' parent minibatches start with it");
     assert_eq!(run.in_flight_iterations().len(), 4);
     assert!(run.drain_events().iter().all(|e| matches!(e, Event::RunStarted { .. })));
-    // Answer the iterations' calls first: nothing of theirs is published before the seed is in
-    // the pool, and none of them gets past its parent's minibatch.
-    for request in first.iter().filter(|r| r.rank > 0) {
+    // Answer the iterations' calls first: the first one reflects without the seed's scores,
+    // but nothing of theirs is published before the seed is in the pool.
+    for request in beside {
         run.handle_reply(request.id, order_free_reply(request), 1);
     }
-    assert!(run.take_requests(1).is_empty(), "no reflection before the seed is in the pool");
+    let next = run.take_requests(1);
+    assert!(
+        next.iter().any(|r| matches!(r.purpose, Purpose::Reflect { .. })),
+        "the first iteration reflects while the seed is validated"
+    );
     assert!(run.drain_events().is_empty());
-    for request in first.iter().filter(|r| r.rank == 0) {
+    for request in seed {
         run.handle_reply(request.id, order_free_reply(request), 2);
     }
     let mut events = run.drain_events();
+    for request in &next {
+        run.handle_reply(request.id, order_free_reply(request), 3);
+    }
+    events.extend(run.drain_events());
     events.extend(drive(&mut run, order_free_reply, false));
     let added = events
         .iter()
@@ -769,7 +825,7 @@ fn one_at_a_time_the_first_iteration_waits_for_the_seed() {
     let mut run = engine(pipelined(4, 150, 1));
     let first = run.take_requests(0);
     assert_eq!(first.len(), 6);
-    assert!(first.iter().all(|r| r.rank == 0 && !is_train_call(r)));
+    assert!(first.iter().all(|r| !is_train_call(r)));
     assert!(run.in_flight_iterations().is_empty());
 }
 

@@ -320,6 +320,10 @@ struct SavedRun {
 
 const SAVE_FORMAT: &str = "gepa-playground-run-state";
 
+/// The rank of the seed's validation calls: after the first iteration's (rank 1), level with
+/// the second's, which are issued after them.
+const SEED_RANK: u64 = 2;
+
 impl Engine {
     /// A new run. Nothing happens until the first [`Engine::take_requests`].
     ///
@@ -646,7 +650,9 @@ impl Engine {
         let id = self.next_request_id;
         self.next_request_id += 1;
         let rank = match &target {
-            PendingTarget::Rollout { owner: Some(Owner::Seed), .. } => 0,
+            // Behind the first iteration: its minibatch and reflection do not need the seed's
+            // scores (its child's validation does, and waits for them).
+            PendingTarget::Rollout { owner: Some(Owner::Seed), .. } => SEED_RANK,
             PendingTarget::Rollout { owner: Some(Owner::Flight { seq }), .. }
             | PendingTarget::Reflection { iteration: Some(seq), .. } => seq.saturating_add(1),
             PendingTarget::Rollout { owner: None, .. }

@@ -304,6 +304,17 @@ impl Engine {
         self.pool.get(index).map_or_else(|| self.setup.seed.clone(), |p| p.candidate.clone())
     }
 
+    /// Which of the first `seen` pool members has `candidate`'s content; the seed counts as
+    /// member 0 while it is still being validated.
+    pub(super) fn seen_in_pool(&self, seen: usize, candidate: &Candidate) -> Option<usize> {
+        if self.pool.is_empty() {
+            return (seen > 0 && self.setup.seed.same_content(candidate)).then_some(0);
+        }
+        self.pool[..seen.min(self.pool.len())]
+            .iter()
+            .position(|p| p.candidate.same_content(candidate))
+    }
+
     /// Adds a planned flight at the back of the pipeline; returns its index.
     fn launch(&mut self, it: IterCtx, kind: FlightKind, reserved: u64, ample: bool) -> usize {
         let seq = self.next_seq;

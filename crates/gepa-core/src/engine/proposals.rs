@@ -210,9 +210,7 @@ impl Engine {
                 Some(rejection.unwrap_or(Rejection::Screened { reason: ScreenReject::Empty }))
             } else if !screen {
                 None
-            } else if let Some(dup) =
-                self.pool[..pool_seen].iter().position(|p| p.candidate.same_content(&child))
-            {
+            } else if let Some(dup) = self.seen_in_pool(pool_seen, &child) {
                 Some(Rejection::Screened { reason: ScreenReject::DuplicateOf { index: dup } })
             } else if seen.iter().any(|s| s.same_content(&child)) {
                 Some(Rejection::DuplicateInIteration)

@@ -416,9 +416,7 @@ impl Engine {
                 Err(reason) => screened(reason),
                 Ok(()) => {
                     let child = parent_candidate.with_text(&job.component, &proposal);
-                    self.pool[..pool_seen]
-                        .iter()
-                        .position(|p| p.candidate.same_content(&child))
+                    self.seen_in_pool(pool_seen, &child)
                         .and_then(|index| screened(ScreenReject::DuplicateOf { index }))
                 }
             };

@@ -27,7 +27,8 @@ impl Engine {
                     true
                 }
                 Phase::Running | Phase::Legacy(_) => self.step_flights(),
-                Phase::Seed { .. } | Phase::Finished { .. } => false,
+                Phase::Seed { .. } => self.step_proposing(),
+                Phase::Finished { .. } => false,
             };
             if !progressed || self.paused.is_some() || self.is_finished() {
                 return;
@@ -44,17 +45,7 @@ impl Engine {
         if self.flights.len() < self.depth() && self.fill_pipeline() {
             return true;
         }
-        if let Some(fi) = self.flights.iter().position(|f| f.stage.is_complete()) {
-            self.complete_stage(fi);
-            return true;
-        }
-        if self.release_reflections() {
-            return true;
-        }
-        if self.release_speculations() {
-            return true;
-        }
-        if self.release_proposals() {
+        if self.step_proposing() {
             return true;
         }
         if self.grant_validations() {
@@ -65,6 +56,18 @@ impl Engine {
             return true;
         }
         false
+    }
+
+    /// One transition that brings an iteration closer to its verdict: a stage completed, a
+    /// reflection released, settled or read. None needs the seed's scores, so the iterations
+    /// planned beside its validation make them while it runs (their events held until it is
+    /// in the pool); granting validation and committing wait for it.
+    fn step_proposing(&mut self) -> bool {
+        if let Some(fi) = self.flights.iter().position(|f| f.stage.is_complete()) {
+            self.complete_stage(fi);
+            return true;
+        }
+        self.release_reflections() || self.release_speculations() || self.release_proposals()
     }
 
     /// Publishes an event of `owner`: the seed's and the oldest flight's go out now, a later

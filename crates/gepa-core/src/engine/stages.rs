@@ -293,8 +293,7 @@ impl Engine {
             let t = &self.flights[fi].it.tasks[task];
             let Some(child) = t.child.clone() else { continue };
             let parent = t.parent;
-            let in_pool =
-                self.pool[..pool_seen].iter().position(|p| p.candidate.same_content(&child));
+            let in_pool = self.seen_in_pool(pool_seen, &child);
             let in_flight = self
                 .granted
                 .iter()
