@@ -24,7 +24,9 @@ pub mod select;
 pub mod template;
 
 pub use candidate::Candidate;
-pub use config::{MAX_DEFAULT_PIPELINE_DEPTH, MAX_PIPELINE_DEPTH, RunConfig};
+pub use config::{
+    MAX_DEFAULT_PIPELINE_DEPTH, MAX_PIPELINE_DEPTH, REFLECT_AHEAD_FROM_DEPTH, RunConfig,
+};
 pub use data::{Dataset, Example, Split};
 pub use engine::{Command, Engine, RunSetup, Status};
 pub use events::{Event, Steer, StopReason};

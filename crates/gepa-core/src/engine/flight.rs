@@ -48,6 +48,10 @@ pub(crate) struct Task {
     /// (what the child must beat).
     #[serde(default)]
     pub(crate) base: Option<Base>,
+    /// True once `base` was scored on the minibatch before the reflection (stage `Rebasing`):
+    /// `parent_results` are then its results, and it is not scored again beside the child.
+    #[serde(default)]
+    pub(crate) base_scored: bool,
 }
 
 /// A child granted validation by an older flight on the same parent, which a flight planned
@@ -175,8 +179,9 @@ pub(crate) enum Stage {
         #[serde(default)]
         alternative: Option<Alternative>,
     },
-    /// Saved by a build that scored the versions its tasks build on before reflecting (read
-    /// back only: its results are charged, and the reflection asked as now).
+    /// The older iterations' winners its tasks build on, on their minibatches, before the
+    /// reflection (below `REFLECT_AHEAD_FROM_DEPTH`; `tasks[k]` is the task of the batch's
+    /// `k`-th candidate).
     Rebasing { jobs: Vec<ReflectJob>, tasks: Vec<usize>, batch: Batch },
     /// Asking the reflection model.
     Reflecting { jobs: Vec<ReflectJob> },

@@ -13,6 +13,7 @@ mod legacy;
 mod plan;
 mod pool;
 mod proposals;
+mod rebasing;
 mod reflecting;
 mod rollouts;
 mod schedule;

@@ -246,6 +246,7 @@ impl Engine {
                 note: None,
                 val_results: Vec::new(),
                 base: None,
+                base_scored: false,
             });
         }
         // A steering note is used by one reflection round on that candidate.

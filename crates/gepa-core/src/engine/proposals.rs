@@ -100,14 +100,18 @@ impl Engine {
     /// on). Returns whether one was started.
     pub(super) fn release_reflections(&mut self) -> bool {
         for fi in 0..self.flights.len() {
+            let ahead = self.setup.config.reflects_ahead();
             if !matches!(self.flights[fi].stage, Stage::Queued { .. })
-                || self.older_on_parents(fi, |f| f.stage.proposing())
+                || self
+                    .older_on_parents(fi, |f| if ahead { f.stage.proposing() } else { !f.decided })
             {
                 continue;
             }
             let stage = std::mem::replace(&mut self.flights[fi].stage, Stage::Done);
-            if let Stage::Queued { jobs } = stage {
-                self.reflect_on_newest(fi, jobs);
+            match stage {
+                Stage::Queued { jobs } if ahead => self.reflect_on_newest(fi, jobs),
+                Stage::Queued { jobs } => self.rebase_or_reflect(fi, jobs),
+                _ => {}
             }
             return true;
         }
@@ -249,7 +253,7 @@ impl Engine {
         // The versions children build on are scored beside them, on the same minibatch.
         let mut bases = Vec::new();
         for (index, task) in it.tasks.iter().enumerate() {
-            if let (Some(_), Some(base)) = (&task.child, &task.base) {
+            if let (Some(_), Some(base), false) = (&task.child, &task.base, task.base_scored) {
                 jobs.push((base.candidate.clone(), Split::Train, task.minibatch.clone()));
                 bases.push(index);
             }

@@ -110,16 +110,6 @@ impl Engine {
         flight.stage = Stage::Queued { jobs };
     }
 
-    /// A flight saved while it scored the versions its tasks build on (an earlier build did
-    /// that before reflecting): the rollouts are charged, and the reflection is asked as now
-    /// (those versions are scored again beside the children).
-    pub(super) fn complete_rebasing(&mut self, fi: usize, jobs: Vec<ReflectJob>, batch: &Batch) {
-        let owner = self.owner(fi);
-        let iteration = self.flights[fi].it.iteration;
-        self.emit_budget(owner, iteration, batch.charged);
-        self.start_reflecting(fi, jobs);
-    }
-
     /// Asks the reflection model for every job of flight `fi` and reports the asks.
     pub(super) fn start_reflecting(&mut self, fi: usize, mut jobs: Vec<ReflectJob>) {
         self.ask_reflections(fi, &mut jobs, 0, true, &[]);

@@ -67,7 +67,11 @@ impl Engine {
     /// For each of flight `fi`'s tasks with a job (by task index), the newest version of its
     /// parent (none: the parent itself) and whether it is known to stand (known to have won,
     /// or the parent).
-    fn newest_versions(&self, fi: usize, jobs: &[ReflectJob]) -> (Vec<Option<Base>>, Vec<bool>) {
+    pub(super) fn newest_versions(
+        &self,
+        fi: usize,
+        jobs: &[ReflectJob],
+    ) -> (Vec<Option<Base>>, Vec<bool>) {
         let tasks = &self.flights[fi].it.tasks;
         let mut known = vec![true; tasks.len()];
         let mut bases = vec![None; tasks.len()];

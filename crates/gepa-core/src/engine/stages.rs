@@ -20,7 +20,9 @@ impl Engine {
         let stage = std::mem::replace(&mut self.flights[fi].stage, Stage::Done);
         match stage {
             Stage::Parents { batch } => self.complete_parents(fi, &batch),
-            Stage::Rebasing { jobs, batch, .. } => self.complete_rebasing(fi, jobs, &batch),
+            Stage::Rebasing { jobs, tasks, batch } => {
+                self.complete_rebasing(fi, jobs, &tasks, &batch);
+            }
             Stage::Reflecting { jobs } => self.complete_reflecting(fi, jobs),
             Stage::Children { batch, bases } => self.complete_children(fi, &batch, &bases),
             Stage::Validating { batch } => self.complete_validating(fi, &batch),
