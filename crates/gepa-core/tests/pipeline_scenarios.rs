@@ -405,6 +405,7 @@ fn helpful_next_rule(request: &Request) -> Reply {
     Reply::text(format!("```\n{base}\n{}\n```", rules.join("\n")))
 }
 
+/// From depth 3 on (here 4) the reflection is asked ahead of the winner's verdict.
 #[test]
 fn an_iteration_in_flight_beside_a_winner_on_its_parent_builds_on_that_winner() {
     let mut built = 0;
@@ -473,6 +474,89 @@ fn an_iteration_in_flight_beside_a_winner_on_its_parent_builds_on_that_winner() 
         assert_eq!(first_difference(&events, &other), None, "seed {seed}");
     }
     assert!(built > 0, "iterations planned beside a winner on their parent built on it");
+}
+
+#[test]
+fn below_depth_3_an_iteration_beside_a_winner_scores_it_first_and_reflects_on_its_results() {
+    assert!(2 < gepa_core::REFLECT_AHEAD_FROM_DEPTH, "depth 2 waits for the verdicts");
+    let (mut built, mut differed) = (0, 0);
+    for seed in 0..6 {
+        let mut run = engine(pipelined(seed, 150, 2));
+        let events = drive(&mut run, helpful_next_rule, false);
+        for (at, event) in events.iter().enumerate() {
+            let Event::Evaluated {
+                iteration,
+                target: EvalTarget::BuildsOn { task, on },
+                split: gepa_core::Split::Train,
+                feedback,
+                ..
+            } = event
+            else {
+                continue;
+            };
+            built += 1;
+            assert!(on < iteration, "seed {seed}: iteration {iteration} builds on an older one");
+            let mine = |e: &Event| match e {
+                Event::Evaluated {
+                    iteration: i,
+                    target: EvalTarget::BuildsOn { task: t, .. },
+                    ..
+                } => i == iteration && t == task,
+                _ => false,
+            };
+            assert_eq!(events.iter().filter(|e| mine(e)).count(), 1, "seed {seed}: scored once");
+            // Scored before its reflection (none when it is perfect there), and the reflection
+            // reads its results, not the parent's.
+            let asked = events.iter().position(|e| {
+                matches!(e, Event::ReflectionRequested { iteration: i, task: t, .. } if i == iteration && t == task)
+            });
+            let Some(asked) = asked else {
+                let skipped = events.iter().any(|e| {
+                    matches!(e, Event::ReflectionSkipped { iteration: i, task: t, .. } if i == iteration && t == task)
+                });
+                assert!(skipped, "seed {seed}: no reflection only when it is perfect there");
+                continue;
+            };
+            assert!(at < asked, "seed {seed}: scored before its reflection");
+            let Event::ReflectionRequested { prompt, .. } = &events[asked] else { unreachable!() };
+            for line in feedback {
+                assert!(prompt.contains(line.as_str()), "seed {seed}: reads the winner's results");
+            }
+            let parents = events[..at].iter().find_map(|e| match e {
+                Event::Evaluated {
+                    iteration: i,
+                    target: EvalTarget::Candidate { .. },
+                    split: gepa_core::Split::Train,
+                    feedback,
+                    ..
+                } if i == iteration => Some(feedback),
+                _ => None,
+            });
+            if let Some(parents) = parents.filter(|p| *p != feedback) {
+                differed += 1;
+                let theirs = parents.iter().filter(|f| !feedback.contains(f));
+                for line in theirs {
+                    assert!(!prompt.contains(line.as_str()), "seed {seed}: not the parent's");
+                }
+            }
+            let accepted =
+                events.iter().find_map(|e| match e {
+                    Event::ProposalAccepted {
+                        iteration: i, task: t, parent, candidate, ..
+                    } if i == iteration && t == task => Some((*parent, *candidate)),
+                    _ => None,
+                });
+            if let Some((parent, candidate)) = accepted {
+                assert_eq!(run.pool()[parent].iteration, *on, "seed {seed}: lineage");
+                assert_eq!(run.pool()[candidate].parents, vec![parent]);
+            }
+        }
+        let mut shuffled = engine(pipelined(seed, 150, 2));
+        let other = drive_shuffled(&mut shuffled, helpful_next_rule, seed + 3);
+        assert_eq!(first_difference(&events, &other), None, "seed {seed}");
+    }
+    assert!(built > 0, "iterations planned beside a winner on their parent built on it");
+    assert!(differed > 0, "some winners scored differently from their parents");
 }
 
 /// Like [`helpful_next_rule`], but every second rule drops the part that answers the
