@@ -56,7 +56,7 @@ pub fn ReflectionView(
             <h4>{format!("Reflection on #{} in iteration {}, rewriting '{}'", proposal.parent, proposal.iteration, proposal.component)}</h4>
             {proposal.pinned.then(|| view! { <p class="hint">"You pinned this parent."</p> })}
             {proposal.builds_on.map(|on| view! {
-                <p class="hint" data-testid="builds-on">{builds_on_note(on)}</p>
+                <p class="hint" data-testid="builds-on">{builds_on_note(on, proposal.builds_on_read)}</p>
             })}
             <div class="table-scroll">
                 <table class="data">
@@ -102,9 +102,16 @@ pub fn ReflectionView(
     }
 }
 
-/// Why a proposal improved a newer version than its parent.
-fn builds_on_note(on: u64) -> String {
-    format!(
-        "Built on the version iteration {on} proposed for this parent, which won its minibatch while this iteration was in flight: the reflection read this parent's outputs and rewrote that version; the first output column shows that version, scored beside the new one (the request below shows what the reflection read)."
-    )
+/// Why a proposal improved a newer version than its parent; `read`: whether the reflection
+/// read that version's outputs (else the parent's).
+fn builds_on_note(on: u64, read: bool) -> String {
+    if read {
+        format!(
+            "Built on the version iteration {on} proposed for this parent, which won its minibatch while this iteration was in flight: that version was scored on this minibatch first (the first output column), and the reflection read its outputs and rewrote it."
+        )
+    } else {
+        format!(
+            "Built on the version iteration {on} proposed for this parent, which won its minibatch while this iteration was in flight: the reflection was asked ahead of that verdict, read this parent's outputs and rewrote that version; the first output column shows that version, scored beside the new one (the request below shows what the reflection read)."
+        )
+    }
 }

@@ -92,6 +92,9 @@ pub struct ProposalInfo {
     /// The iteration whose winning child this proposal builds on instead of the parent (an
     /// older iteration in flight on the same parent).
     pub builds_on: Option<u64>,
+    /// True when that version was scored before the reflection, which read its outputs (below
+    /// three iterations in flight); else the reflection read the parent's.
+    pub builds_on_read: bool,
     /// The child on the minibatch.
     pub child_eval: Option<MiniEval>,
     /// The full reflection request.
@@ -170,6 +173,7 @@ impl RunHistory {
                     retries: Vec::new(),
                     salvaged: false,
                     builds_on: None,
+                    builds_on_read: false,
                     outcome: Outcome::Pending,
                 });
             }
@@ -216,6 +220,7 @@ impl RunHistory {
                         if let Some(p) = self.proposal_mut(*iteration, *task) {
                             p.parent_eval = eval;
                             p.builds_on = Some(*on);
+                            p.builds_on_read = p.prompt.is_empty();
                         }
                     }
                     EvalTarget::MergeChild { .. } => {}
@@ -429,5 +434,31 @@ mod tests {
         assert_eq!(proposal.parent, 1, "planned on its parent");
         assert_eq!(proposal.parent_eval.scores, vec![1.0, 0.0], "the version it improves");
         assert_eq!(proposal.parent_eval.outputs[0], "out 1");
+        assert!(proposal.builds_on_read, "scored before its reflection, which read it");
+    }
+
+    #[test]
+    fn a_proposal_whose_reflection_was_asked_ahead_read_its_parents_outputs() {
+        let mut history = RunHistory::default();
+        history.apply(&Event::ParentSelected {
+            iteration: 3,
+            task: 0,
+            candidate: 1,
+            score: 0.5,
+            pinned: false,
+        });
+        history.apply(&Event::MinibatchSampled { iteration: 3, task: 0, examples: vec![4, 7] });
+        history.apply(&evaluated(EvalTarget::Candidate { index: 1 }, vec![0.0, 0.0]));
+        history.apply(&Event::ReflectionRequested {
+            iteration: 3,
+            task: 0,
+            parent: 1,
+            component: "system".into(),
+            prompt: "improve it".into(),
+        });
+        history.apply(&evaluated(EvalTarget::BuildsOn { task: 0, on: 2 }, vec![1.0, 0.0]));
+        let proposal = &history.proposals[0];
+        assert_eq!(proposal.builds_on, Some(2));
+        assert!(!proposal.builds_on_read, "scored beside the child, after the reflection");
     }
 }

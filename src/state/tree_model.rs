@@ -295,6 +295,7 @@ mod tests {
             retries: Vec::new(),
             salvaged: false,
             builds_on: None,
+            builds_on_read: false,
             outcome: Outcome::Rejected(Rejection::DuplicateInIteration),
         });
         let plain = TreeModel::build(&h, false);

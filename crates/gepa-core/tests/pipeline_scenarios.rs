@@ -478,7 +478,7 @@ fn an_iteration_in_flight_beside_a_winner_on_its_parent_builds_on_that_winner() 
 
 #[test]
 fn below_depth_3_an_iteration_beside_a_winner_scores_it_first_and_reflects_on_its_results() {
-    assert!(2 < gepa_core::REFLECT_AHEAD_FROM_DEPTH, "depth 2 waits for the verdicts");
+    assert!(!pipelined(0, 150, 2).reflects_ahead(), "depth 2 waits for the verdicts");
     let (mut built, mut differed) = (0, 0);
     for seed in 0..6 {
         let mut run = engine(pipelined(seed, 150, 2));
