@@ -1,9 +1,9 @@
 //! From older flights to this one's reflection, and from verdicts to children. A flight
-//! reflects once every older flight on its parents has put its children together; it builds on
-//! the newest of them that wins validation (`speculation.rs`), and may be shown what the others
-//! tried (`show_tried_versions`). Its children are put together once every older flight has
-//! proposed its own, and are screened against those too: only one of two equal texts should pay
-//! for its minibatch. A duplicate goes back to the reflection model while it has asks left
+//! reflects once every older flight on its parents has decided (below depth 3, `rebasing.rs`)
+//! or put its children together (from depth 3, `speculation.rs`); it builds on the newest of
+//! them that wins validation, and may be shown what the others tried (`show_tried_versions`).
+//! Its children are put together once every older flight has proposed its own, and are
+//! screened against those too: only one of two equal texts should pay for its minibatch. A duplicate goes back to the reflection model while it has asks left
 //! ("another iteration in flight tried that version"), and is rejected before any rollout when
 //! it has none. Waiting for the older flights, and comparing only with the flights that were in
 //! flight when this one was planned, keeps the outcome independent of reply timing. With one
@@ -96,11 +96,12 @@ impl Engine {
     }
 
     /// Starts the reflection of the oldest queued flight whose older flights on the same
-    /// parents have all put their children together (see `speculation.rs` for what it builds
-    /// on). Returns whether one was started.
+    /// parents have all decided, or, reflecting ahead, put their children together (see
+    /// `rebasing.rs` and `speculation.rs` for what it builds on). Returns whether one was
+    /// started.
     pub(super) fn release_reflections(&mut self) -> bool {
+        let ahead = self.setup.config.reflects_ahead();
         for fi in 0..self.flights.len() {
-            let ahead = self.setup.config.reflects_ahead();
             if !matches!(self.flights[fi].stage, Stage::Queued { .. })
                 || self
                     .older_on_parents(fi, |f| if ahead { f.stage.proposing() } else { !f.decided })
