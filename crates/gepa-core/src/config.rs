@@ -304,8 +304,9 @@ impl RunConfig {
     /// its minibatch and reflecting on the winner's own results. From
     /// [`REFLECT_AHEAD_FROM_DEPTH`] on: reflecting ahead is what brings 16 slots to 2.7x the
     /// reference's speed in the simulated world, but with Qwen2.5-Coder-0.5B it scored lower
-    /// held-out at depth 2 (0.056 against 0.208 one at a time; waiting for the winner scored
-    /// level, 0.417 and 0.417), and at 4 slots waiting is no slower (BENCHMARKS.md, 2026-12-07).
+    /// held-out at depth 2 (0.056 against 0.208 one at a time, three tasks; waiting for the
+    /// winner scored 0.250), and at 4 slots waiting is no slower (8.3 s against 8.8 s;
+    /// BENCHMARKS.md, 2026-12-07 and 2026-12-08).
     #[must_use]
     pub fn reflects_ahead(&self) -> bool {
         self.depth() >= REFLECT_AHEAD_FROM_DEPTH
