@@ -415,8 +415,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_proposal_built_on_a_newer_version_shows_that_version_on_its_minibatch() {
+    /// Iteration 3 planned on candidate 1, which is scored on its minibatch.
+    fn parent_scored() -> RunHistory {
         let mut history = RunHistory::default();
         history.apply(&Event::ParentSelected {
             iteration: 3,
@@ -427,6 +427,12 @@ mod tests {
         });
         history.apply(&Event::MinibatchSampled { iteration: 3, task: 0, examples: vec![4, 7] });
         history.apply(&evaluated(EvalTarget::Candidate { index: 1 }, vec![0.0, 0.0]));
+        history
+    }
+
+    #[test]
+    fn a_proposal_built_on_a_newer_version_shows_that_version_on_its_minibatch() {
+        let mut history = parent_scored();
         assert_eq!(history.proposals[0].builds_on, None);
         history.apply(&evaluated(EvalTarget::BuildsOn { task: 0, on: 2 }, vec![1.0, 0.0]));
         let proposal = &history.proposals[0];
@@ -439,16 +445,7 @@ mod tests {
 
     #[test]
     fn a_proposal_whose_reflection_was_asked_ahead_read_its_parents_outputs() {
-        let mut history = RunHistory::default();
-        history.apply(&Event::ParentSelected {
-            iteration: 3,
-            task: 0,
-            candidate: 1,
-            score: 0.5,
-            pinned: false,
-        });
-        history.apply(&Event::MinibatchSampled { iteration: 3, task: 0, examples: vec![4, 7] });
-        history.apply(&evaluated(EvalTarget::Candidate { index: 1 }, vec![0.0, 0.0]));
+        let mut history = parent_scored();
         history.apply(&Event::ReflectionRequested {
             iteration: 3,
             task: 0,

@@ -405,6 +405,24 @@ fn helpful_next_rule(request: &Request) -> Reply {
     Reply::text(format!("```\n{base}\n{}\n```", rules.join("\n")))
 }
 
+/// A child that iteration `iteration`'s task `task` had accepted while building on the version
+/// iteration `on` proposed joins the pool as that version's child.
+fn assert_child_of_the_version(run: &Engine, events: &[Event], at: (u64, usize, u64), seed: u64) {
+    let (iteration, task, on) = at;
+    let accepted = events.iter().find_map(|e| match e {
+        Event::ProposalAccepted { iteration: i, task: t, parent, candidate, .. }
+            if *i == iteration && *t == task =>
+        {
+            Some((*parent, *candidate))
+        }
+        _ => None,
+    });
+    if let Some((parent, candidate)) = accepted {
+        assert_eq!(run.pool()[parent].iteration, on, "seed {seed}: lineage");
+        assert_eq!(run.pool()[candidate].parents, vec![parent]);
+    }
+}
+
 /// From depth 3 on (here 4) the reflection is asked ahead of the winner's verdict.
 #[test]
 fn an_iteration_in_flight_beside_a_winner_on_its_parent_builds_on_that_winner() {
@@ -456,17 +474,7 @@ fn an_iteration_in_flight_beside_a_winner_on_its_parent_builds_on_that_winner() 
                 _ => None,
             });
             assert_eq!(next, Some(&EvalTarget::Proposal { task: *task }), "seed {seed}: beside");
-            let accepted =
-                events.iter().find_map(|e| match e {
-                    Event::ProposalAccepted {
-                        iteration: i, task: t, parent, candidate, ..
-                    } if i == iteration && t == task => Some((*parent, *candidate)),
-                    _ => None,
-                });
-            if let Some((parent, candidate)) = accepted {
-                assert_eq!(run.pool()[parent].iteration, *on, "seed {seed}: lineage");
-                assert_eq!(run.pool()[candidate].parents, vec![parent]);
-            }
+            assert_child_of_the_version(&run, &events, (*iteration, *task, *on), seed);
         }
         // Which winner an iteration builds on does not depend on when replies arrive.
         let mut shuffled = engine(pipelined(seed, 150, 4));
@@ -539,17 +547,7 @@ fn below_depth_3_an_iteration_beside_a_winner_scores_it_first_and_reflects_on_it
                     assert!(!prompt.contains(line.as_str()), "seed {seed}: not the parent's");
                 }
             }
-            let accepted =
-                events.iter().find_map(|e| match e {
-                    Event::ProposalAccepted {
-                        iteration: i, task: t, parent, candidate, ..
-                    } if i == iteration && t == task => Some((*parent, *candidate)),
-                    _ => None,
-                });
-            if let Some((parent, candidate)) = accepted {
-                assert_eq!(run.pool()[parent].iteration, *on, "seed {seed}: lineage");
-                assert_eq!(run.pool()[candidate].parents, vec![parent]);
-            }
+            assert_child_of_the_version(&run, &events, (*iteration, *task, *on), seed);
         }
         let mut shuffled = engine(pipelined(seed, 150, 2));
         let other = drive_shuffled(&mut shuffled, helpful_next_rule, seed + 3);

@@ -51,18 +51,15 @@ impl Engine {
         let perfect = self.setup.config.perfect_score;
         let mut skipped = Vec::new();
         for (index, task) in tasks.iter().copied().enumerate() {
-            let on = self.flights[fi].it.tasks[task].base.as_ref().map_or(0, |b| b.iteration);
-            self.emit_evaluated(owner, iteration, EvalTarget::BuildsOn { task, on }, batch, index);
-            let results: Vec<_> = owned_results(batch, index).into_iter().map(|(_, r)| r).collect();
+            self.take_base_results(fi, task, batch, index);
+            let slot = &mut self.flights[fi].it.tasks[task];
+            slot.base_scored = true;
             if self.setup.config.skip_perfect_score
-                && results.iter().all(|r| r.score.score >= perfect)
+                && slot.parent_results.iter().all(|r| r.score.score >= perfect)
             {
-                let candidate = self.flights[fi].it.tasks[task].parent;
+                let candidate = slot.parent;
                 skipped.push((task, Event::ReflectionSkipped { iteration, task, candidate }));
             }
-            let slot = &mut self.flights[fi].it.tasks[task];
-            slot.parent_results = results;
-            slot.base_scored = true;
         }
         self.emit_budget(owner, iteration, batch.charged);
         jobs.retain(|j| !skipped.iter().any(|(task, _)| *task == j.task));
@@ -76,5 +73,22 @@ impl Engine {
             return;
         }
         self.start_reflecting(fi, jobs);
+    }
+
+    /// Reports the version flight `fi`'s `task` builds on, scored as the batch's `index`-th
+    /// candidate, and takes its results as what the task's child must beat.
+    pub(super) fn take_base_results(
+        &mut self,
+        fi: usize,
+        task: usize,
+        batch: &Batch,
+        index: usize,
+    ) {
+        let owner = self.owner(fi);
+        let iteration = self.flights[fi].it.iteration;
+        let on = self.flights[fi].it.tasks[task].base.as_ref().map_or(0, |b| b.iteration);
+        self.emit_evaluated(owner, iteration, EvalTarget::BuildsOn { task, on }, batch, index);
+        self.flights[fi].it.tasks[task].parent_results =
+            owned_results(batch, index).into_iter().map(|(_, r)| r).collect();
     }
 }

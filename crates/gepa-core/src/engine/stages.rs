@@ -170,11 +170,7 @@ impl Engine {
             .filter(|t| self.flights[fi].it.tasks[*t].child.is_some())
             .collect();
         for (k, task) in bases.iter().copied().enumerate() {
-            let on = self.flights[fi].it.tasks[task].base.as_ref().map_or(0, |b| b.iteration);
-            let index = with_child.len() + k;
-            self.emit_evaluated(owner, iteration, EvalTarget::BuildsOn { task, on }, batch, index);
-            self.flights[fi].it.tasks[task].parent_results =
-                owned_results(batch, index).into_iter().map(|(_, r)| r).collect();
+            self.take_base_results(fi, task, batch, with_child.len() + k);
         }
         for (batch_index, task) in with_child.iter().copied().enumerate() {
             self.emit_evaluated(
