@@ -2,14 +2,18 @@ import { test, expect, type Page, type TestInfo } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 
 /** Collects console errors and warnings, page errors and failed requests. */
-export function watchConsole(page: Page, allowFailed: (url: string) => boolean = () => false): string[] {
+export function watchConsole(
+  page: Page,
+  allowFailed: (url: string, error: string) => boolean = () => false,
+): string[] {
   const problems: string[] = [];
   page.on('console', (msg) => {
     if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`${msg.type()}: ${msg.text()}`);
   });
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
   page.on('requestfailed', (req) => {
-    if (!allowFailed(req.url())) problems.push(`requestfailed: ${req.url()} ${req.failure()?.errorText}`);
+    const error = req.failure()?.errorText ?? '';
+    if (!allowFailed(req.url(), error)) problems.push(`requestfailed: ${req.url()} ${error}`);
   });
   return problems;
 }

@@ -72,8 +72,12 @@ test('a share link opened in a fresh browser shows the same prompt and scores, a
 });
 
 test('broken and hostile links get a clear message and the page still works', async ({ page }) => {
-  // Leaving a page cancels its example-task fetches; those are not problems.
-  const problems = watchConsole(page, (url) => url.includes('/examples/'));
+  // Leaving a page cancels its example-task fetches and the page chunks it was still loading
+  // (aborted, not failed); those are not problems.
+  const problems = watchConsole(
+    page,
+    (url, error) => url.includes('/examples/') || (/\.(wasm|js)$/.test(url) && error === 'net::ERR_ABORTED'),
+  );
   page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); void d.dismiss(); });
   for (const [fragment, message] of [
     ['#prompt=v1.%%%%', 'not valid base64url'],
