@@ -426,7 +426,7 @@ fn assert_child_of_the_version(run: &Engine, events: &[Event], at: (u64, usize, 
 /// From depth 3 on (here 4) the reflection is asked ahead of the winner's verdict.
 #[test]
 fn an_iteration_in_flight_beside_a_winner_on_its_parent_builds_on_that_winner() {
-    let mut built = 0;
+    let (mut built, mut revised) = (0, 0);
     for seed in 0..6 {
         let mut run = engine(pipelined(seed, 150, 4));
         let events = drive(&mut run, helpful_next_rule, false);
@@ -445,12 +445,19 @@ fn an_iteration_in_flight_beside_a_winner_on_its_parent_builds_on_that_winner() 
             // The reflection rewrote that version (its text is the one the prompt improves),
             // and the version is scored beside the child, after the reflection; a child that
             // wins joins the pool as its child.
-            let (component, prompt) = events
+            let (component, prompt, parent) = events
                 .iter()
                 .find_map(|e| match e {
                     Event::ReflectionRequested {
-                        iteration: i, task: t, component, prompt, ..
-                    } if i == iteration && t == task => Some((component.clone(), prompt.clone())),
+                        iteration: i,
+                        task: t,
+                        component,
+                        prompt,
+                        parent,
+                        ..
+                    } if i == iteration && t == task => {
+                        Some((component.clone(), prompt.clone(), *parent))
+                    }
                     _ => None,
                 })
                 .expect("a version is built on only by a reflection");
@@ -463,7 +470,20 @@ fn an_iteration_in_flight_beside_a_winner_on_its_parent_builds_on_that_winner() 
                     _ => None,
                 })
                 .expect("the version built on joined the pool");
-            assert!(prompt.contains(version.trim()), "seed {seed}: the prompt improves it");
+            // The results it reads are the parent's (the version has none yet): they are
+            // shown with the parent's text, and the version, where it differs, as a revision.
+            let scored = run.pool()[parent].candidate.get(&component).unwrap_or_default();
+            let revision = prompt.find("was revised to the text below");
+            if scored == version {
+                assert_eq!(revision, None, "seed {seed}: no revision of this text");
+                assert!(prompt.contains(version.trim()), "seed {seed}: the prompt improves it");
+            } else {
+                let (before, after) = prompt.split_at(revision.expect("a revision"));
+                assert!(before.contains(scored.trim()), "seed {seed}: the parent's text");
+                assert!(!before.contains(version.trim()), "seed {seed}: before the revision");
+                assert!(after.contains(version.trim()), "seed {seed}: the prompt improves it");
+                revised += 1;
+            }
             let at = events.iter().position(|e| std::ptr::eq(e, event)).unwrap();
             let requested = events.iter().position(|e| {
                 matches!(e, Event::ReflectionRequested { iteration: i, task: t, .. } if i == iteration && t == task)
@@ -482,6 +502,7 @@ fn an_iteration_in_flight_beside_a_winner_on_its_parent_builds_on_that_winner() 
         assert_eq!(first_difference(&events, &other), None, "seed {seed}");
     }
     assert!(built > 0, "iterations planned beside a winner on their parent built on it");
+    assert!(revised > 0, "some rewrote a text the winner had revised");
 }
 
 #[test]

@@ -17,8 +17,8 @@ use crate::message::{ChatMessage, Role};
 use crate::program::Program;
 use crate::reflect::{
     ASKED_AGAIN, ReflectionMode, ReflectiveRecord, ScreenReject, apply_edits, closes_its_blocks,
-    extract_proposal, parse_edits, reflection_messages, salvage_cut_off, screen_text,
-    unwrap_json_instruction,
+    extract_proposal, parse_edits, reflection_messages, revised_since, salvage_cut_off,
+    screen_text, unwrap_json_instruction,
 };
 use crate::request::{ModelRole, Purpose, Reply};
 
@@ -137,19 +137,31 @@ impl Engine {
             let task = &it.tasks[job.task];
             let improved = self.version_improved(task);
             let current = improved.get(&job.component).unwrap_or_default().to_owned();
+            // The records are the parent's results unless the version built on was scored
+            // first: the request then shows the parent's text beside them, and the version
+            // to improve as a revision of it.
+            let scored = if task.base.is_some() && !task.base_scored {
+                self.pool.get(task.parent).map_or(&self.setup.seed, |p| &p.candidate)
+            } else {
+                &improved
+            };
+            let scored = scored.get(&job.component).unwrap_or_default().to_owned();
             let records = self.records(task);
             let tested = self.tried_alongside(fi, task, &job.component);
             let (style, mode) =
                 (self.setup.config.reflection_style, self.setup.config.reflection_mode);
-            let messages = reflection_messages(
+            let mut messages = reflection_messages(
                 style,
                 mode,
                 &job.component,
-                &current,
+                &scored,
                 &records,
                 task.note.as_deref(),
                 &tested,
             );
+            if scored != current {
+                revised_since(&mut messages, mode, &job.component, &current);
+            }
             job.messages.clone_from(&messages);
             if asked.get(job_index).is_some_and(|a| a.messages == messages) {
                 shared[job_index] = true;

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 pub use edits::{Edit, apply_edits, parse_edits};
 pub use extract::{closes_its_blocks, extract_proposal, salvage_cut_off, unwrap_json_instruction};
-pub use prompt::reflection_messages;
+pub use prompt::{reflection_messages, revised_since};
 pub use screen::{ASKED_AGAIN, ScreenReject, screen_text};
 
 /// One reflective record: what the model saw, what it produced, and the feedback on it.

@@ -51,6 +51,36 @@ pub fn reflection_messages(
     messages
 }
 
+/// Appends to a request built on the text the examples were run with (`scored_text`) that
+/// this text has since been revised to `revised`, which has not been scored yet, and that the
+/// reply must improve the revision (keeping its changes). Used when an iteration builds on an
+/// older iteration's child before that child's own results exist: the outputs shown stay
+/// attributed to the text that produced them.
+pub fn revised_since(
+    messages: &mut [ChatMessage],
+    mode: ReflectionMode,
+    component: &str,
+    revised: &str,
+) {
+    let Some(last) = messages.last_mut() else { return };
+    let _ = write!(
+        last.content,
+        "\n\nSince these answers were given, `{component}` was revised to the text below, \
+         which has not been tried on these examples yet:\n```\n{}\n```\nImprove this revised \
+         text, not the one above: keep its changes, and fix the failures above that it does \
+         not already address. ",
+        revised.trim()
+    );
+    last.content.push_str(match mode {
+        ReflectionMode::Edit => {
+            "Quote sentences of the revised text in REPLACE and DELETE. Reply with the edit lines only."
+        }
+        ReflectionMode::Rewrite => {
+            "Reply with only the complete new text inside a single ``` fenced block."
+        }
+    });
+}
+
 /// The versions in flight, and that the reply must differ from them.
 fn being_tested(mode: ReflectionMode, tested: &[String]) -> String {
     let shown = &tested[tested.len().saturating_sub(MAX_TESTED_SHOWN)..];

@@ -402,6 +402,33 @@ fn versions_being_tested_are_shown_last_and_the_reply_must_differ() {
     }
 }
 
+#[test]
+fn a_revision_not_yet_scored_is_shown_after_the_results_of_the_text_that_produced_them() {
+    let records = one_wrong_record();
+    for (mode, ending) in [
+        (ReflectionMode::Rewrite, "inside a single ``` fenced block."),
+        (ReflectionMode::Edit, "Reply with the edit lines only."),
+    ] {
+        let mut messages = reflection_messages(
+            ReflectionStyle::Rules,
+            mode,
+            "system",
+            "Be good.",
+            &records,
+            None,
+            &[],
+        );
+        revised_since(&mut messages, mode, "system", "Be good.\nRule 1.\n");
+        let user = &messages[1].content;
+        let (before, after) = user.split_once("`system` was revised to").expect("the revision");
+        assert!(before.contains("```\nBe good.\n```") && !before.contains("Rule 1."), "{user}");
+        assert!(before.contains("Assistant's output:\ny"), "the results come first: {user}");
+        assert!(after.contains("```\nBe good.\nRule 1.\n```"), "{after}");
+        assert!(after.contains("Improve this revised text, not the one above"), "{after}");
+        assert!(after.ends_with(ending), "{mode:?}: {after}");
+    }
+}
+
 /// One record of a wrong answer, for the prompt tests.
 fn one_wrong_record() -> Vec<ReflectiveRecord> {
     vec![ReflectiveRecord {
