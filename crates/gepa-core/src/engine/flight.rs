@@ -43,7 +43,8 @@ pub(crate) struct Task {
     pub(crate) val_results: Vec<(u32, RolloutResult)>,
     /// The newer version of the parent this task builds on: a child an older flight on the
     /// same parent won validation with while this one was in flight (while `Speculating`, the
-    /// guess). The reflection reads the parent's results and rewrites this version; the version
+    /// guess). The reflection reads the parent's results (shown with the parent's text, this
+    /// version as a revision of it not yet scored) and rewrites this version; the version
     /// is scored on the minibatch beside the child, and its results then replace the parent's
     /// (what the child must beat).
     #[serde(default)]

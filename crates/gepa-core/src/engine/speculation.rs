@@ -2,7 +2,10 @@
 //! the same parent improves the newest child that older iterations proposed on that parent and
 //! won validation with (had it been planned once that child was in the pool, that is most likely
 //! what it would have improved); the reflection reads the parent's minibatch results and rewrites
-//! that version, which is then scored beside the new child (`Stage::Children`).
+//! that version, which is then scored beside the new child (`Stage::Children`). The request
+//! shows those results with the parent's text that produced them, and the version as a revision
+//! of it not tried on them yet (`reflect::revised_since`), so that the reflection model does
+//! not read them as that version's own.
 //!
 //! Whether a child wins is known only after its own minibatch, so the reflection does not wait
 //! for it: it starts as soon as the older iterations have put their children together, on the
