@@ -303,10 +303,11 @@ impl RunConfig {
     /// its own child afterwards), rather than waiting for the verdict, scoring the winner on
     /// its minibatch and reflecting on the winner's own results. From
     /// [`REFLECT_AHEAD_FROM_DEPTH`] on: reflecting ahead is what brings 16 slots to 2.7x the
-    /// reference's speed in the simulated world, but with Qwen2.5-Coder-0.5B it scored lower
-    /// held-out at depth 2 (0.056 against 0.208 one at a time, three tasks; waiting for the
-    /// winner scored 0.250), and at 4 slots waiting is no slower (8.3 s against 8.8 s;
-    /// BENCHMARKS.md, 2026-12-07 and 2026-12-08).
+    /// reference's speed in the simulated world, and at 4 slots waiting is no slower (8.3 s
+    /// against 8.8 s). Held-out with Qwen2.5-Coder-0.5B, depth 2 waiting scored 0.250 against
+    /// 0.208 one at a time (three tasks), and depth 4 reflecting ahead, its requests showing the
+    /// parent's results with the parent's text, 0.313 against 0.313 (two tasks); shown as the
+    /// newer version's own, those results had scored lower (BENCHMARKS.md, 2026-12-08).
     #[must_use]
     pub fn reflects_ahead(&self) -> bool {
         self.depth() >= REFLECT_AHEAD_FROM_DEPTH
