@@ -51,11 +51,12 @@ pub fn reflection_messages(
     messages
 }
 
-/// Appends to a request built on the text the examples were run with (`scored_text`) that
-/// this text has since been revised to `revised`, which has not been scored yet, and that the
-/// reply must improve the revision (keeping its changes). Used when an iteration builds on an
-/// older iteration's child before that child's own results exist: the outputs shown stay
-/// attributed to the text that produced them.
+/// Appends to a request built on the text the examples were run with that this text of
+/// `component` has since been revised to `revised`, not tried on them yet, and that the reply
+/// must improve the revision (keeping its changes). Used when an iteration builds on an older
+/// iteration's child before that child's own results exist: the outputs shown stay attributed
+/// to the text that produced them. Only this component's revision is named; a program whose
+/// other components changed is not described.
 pub fn revised_since(
     messages: &mut [ChatMessage],
     mode: ReflectionMode,
