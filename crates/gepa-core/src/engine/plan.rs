@@ -301,7 +301,7 @@ impl Engine {
     }
 
     /// The candidate at `index` in the pool; the seed while it is still being validated.
-    fn parent_candidate(&self, index: usize) -> Candidate {
+    pub(super) fn parent_candidate(&self, index: usize) -> Candidate {
         self.pool.get(index).map_or_else(|| self.setup.seed.clone(), |p| p.candidate.clone())
     }
 

@@ -59,10 +59,7 @@ impl Engine {
     pub(super) fn version_improved(&self, task: &Task) -> Candidate {
         match &task.base {
             Some(base) => base.candidate.clone(),
-            None => self
-                .pool
-                .get(task.parent)
-                .map_or_else(|| self.setup.seed.clone(), |p| p.candidate.clone()),
+            None => self.parent_candidate(task.parent),
         }
     }
 

@@ -141,11 +141,13 @@ impl Engine {
             // first: the request then shows the parent's text beside them, and the version
             // to improve as a revision of it.
             let scored = if task.base.is_some() && !task.base_scored {
-                self.pool.get(task.parent).map_or(&self.setup.seed, |p| &p.candidate)
+                self.parent_candidate(task.parent)
+                    .get(&job.component)
+                    .unwrap_or_default()
+                    .to_owned()
             } else {
-                &improved
+                current.clone()
             };
-            let scored = scored.get(&job.component).unwrap_or_default().to_owned();
             let records = self.records(task);
             let tested = self.tried_alongside(fi, task, &job.component);
             let (style, mode) =

@@ -389,15 +389,7 @@ fn versions_being_tested_are_shown_last_and_the_reply_must_differ() {
         );
         assert_eq!(shown.matches("```\n").count(), 6, "the last three versions: {shown}");
         assert!(user.contains("fix a failure these versions do not address. Reply with"), "{user}");
-        let without = reflection_messages(
-            ReflectionStyle::Rules,
-            mode,
-            "system",
-            "Be good.",
-            &records,
-            None,
-            &[],
-        );
+        let without = rules_request(mode, &records);
         assert!(!without[1].content.contains("tried alongside"));
     }
 }
@@ -409,15 +401,7 @@ fn a_revision_not_yet_scored_is_shown_after_the_results_of_the_text_that_produce
         (ReflectionMode::Rewrite, "inside a single ``` fenced block."),
         (ReflectionMode::Edit, "Reply with the edit lines only."),
     ] {
-        let mut messages = reflection_messages(
-            ReflectionStyle::Rules,
-            mode,
-            "system",
-            "Be good.",
-            &records,
-            None,
-            &[],
-        );
+        let mut messages = rules_request(mode, &records);
         revised_since(&mut messages, mode, "system", "Be good.\nRule 1.\n");
         let user = &messages[1].content;
         let (before, after) = user.split_once("`system` was revised to").expect("the revision");
@@ -427,6 +411,11 @@ fn a_revision_not_yet_scored_is_shown_after_the_results_of_the_text_that_produce
         assert!(after.contains("Improve this revised text, not the one above"), "{after}");
         assert!(after.ends_with(ending), "{mode:?}: {after}");
     }
+}
+
+/// Our request to improve "Be good." given `records`, with nothing being tested beside it.
+fn rules_request(mode: ReflectionMode, records: &[ReflectiveRecord]) -> Vec<crate::ChatMessage> {
+    reflection_messages(ReflectionStyle::Rules, mode, "system", "Be good.", records, None, &[])
 }
 
 /// One record of a wrong answer, for the prompt tests.
